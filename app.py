@@ -1,0 +1,68 @@
+"""Composition root: `create_app(test_config=None)`; nothing imports this module."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from bot import logs
+from bot.config import Settings, load_settings
+from bot.services.runtime import Runtime
+
+log = logging.getLogger("bot")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web app; `test_config` (environment-style names) wins over the environment."""
+    settings = load_settings(test_config)
+    logs.configure(settings.log_level)
+    instance = settings.instance_dir.resolve()
+    app = Flask(__name__, instance_path=str(instance))
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key or _instance_secret(instance),
+        MAX_CONTENT_LENGTH=max(settings.webhook_max_bytes, 1024 * 1024),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["bot"] = Runtime(settings)
+
+    from bot import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    _announce(settings)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A session key kept under instance/ so logins survive restarts when SECRET_KEY is unset."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(32)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+
+_announced = False
+
+
+def _announce(settings: Settings) -> None:
+    global _announced
+    if _announced:
+        return
+    _announced = True
+    if settings.local_mode:
+        log.info("local mode: no Zalo credentials, nothing is sent to Zalo; replies go to /sandbox")
+    if not settings.redis_url:
+        log.info("REDIS_URL unset: using the embedded redis-server under instance/")

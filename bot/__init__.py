@@ -1,0 +1,1 @@
+"""Nam Định COVID-19 vaccination bot for Zalo Official Account."""

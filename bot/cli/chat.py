@@ -1,0 +1,63 @@
+"""`flask --app app chat`: talk to the bot in the terminal; nothing is sent to Zalo."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import uuid
+
+import click
+from flask import current_app
+
+from bot.model import Reply, SendResult, UserMessage
+from bot.services.delivery import Delivery
+from bot.services.handle import handle_message
+from bot.services.ingest import local_text_event
+from bot.zalo.events import parse_event
+
+
+class TerminalSender:
+    """Prints replies; remembers the last buttons so `/N` can press one."""
+
+    def __init__(self) -> None:
+        self.buttons: list[tuple[str, str, str]] = []
+
+    def send(self, user_id: str, reply: Reply, *, priority: str = "reply") -> SendResult:
+        click.echo(click.style("bot> ", fg="blue") + reply.text)
+        self.buttons = [(b.title, b.kind, b.payload) for b in reply.buttons]
+        for i, (title, kind, payload) in enumerate(self.buttons, 1):
+            extra = "" if kind == "query" else f" ({payload})"
+            click.echo(f"   /{i} [{title}]{extra}")
+        return SendResult(message_id=uuid.uuid4().hex[:20], user_id=user_id)
+
+
+@click.command("chat")
+@click.option("--user", default=None, help="Resident id to chat as (default: a new one).")
+def chat_command(user: str | None) -> None:
+    """Chat with the bot as a resident; type /N to press button N, Ctrl-D to quit."""
+    rt = current_app.extensions["bot"]
+    user_id = user or "9" + "".join(secrets.choice("0123456789") for _ in range(18))
+    sender = TerminalSender()
+    click.echo("Nothing is sent to Zalo. Type a question (Ctrl-D to quit).")
+    while True:
+        try:
+            text = click.prompt(click.style("you", fg="green"), prompt_suffix="> ")
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        text = _pressed(text, sender) or text
+        now_ms = int(time.time() * 1000)
+        body = local_text_event(rt.settings.zalo_app_id, user_id, text, now_ms)
+        event = parse_event(json.loads(json.dumps(body)))
+        assert isinstance(event, UserMessage)
+        handle_message(rt, event, Delivery(rt, event.dedupe_id, sender=sender))
+
+
+def _pressed(text: str, sender: TerminalSender) -> str | None:
+    """`/2` stands for tapping the second button of the last reply."""
+    if text.startswith("/") and text[1:].isdigit():
+        index = int(text[1:]) - 1
+        if 0 <= index < len(sender.buttons) and sender.buttons[index][1] == "query":
+            return sender.buttons[index][2]
+    return None

@@ -1,0 +1,257 @@
+"""Settings from the environment: the only module that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+SECRET_NAMES = frozenset(
+    {
+        "ZALO_APP_SECRET",
+        "ZALO_OA_SECRET_KEY",
+        "ZALO_ACCESS_TOKEN",
+        "ZALO_REFRESH_TOKEN",
+        "SECRET_KEY",
+        "ADMIN_API_TOKENS",
+        "REDIS_URL",
+    }
+)
+
+
+def mask(value: str) -> str:
+    """Show a secret's length and last two characters only."""
+    if not value:
+        return ""
+    return f"***{value[-2:]} ({len(value)} chars)" if len(value) > 6 else "***"
+
+
+def _text(v: str) -> str:
+    return v.strip()
+
+
+def _int(v: str) -> int:
+    return int(v.strip())
+
+
+def _float(v: str) -> float:
+    return float(v.strip())
+
+
+def _bool(v: str) -> bool:
+    s = v.strip().lower()
+    if s in {"1", "true", "yes", "on"}:
+        return True
+    if s in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true/false")
+
+
+def _hours(v: str) -> tuple[int, int] | None:
+    """Parse 'HH:MM-HH:MM' into minutes since midnight; empty means none."""
+    s = v.strip()
+    if not s:
+        return None
+    start, _, end = s.partition("-")
+
+    def minutes(part: str) -> int:
+        hh, _, mm = part.strip().partition(":")
+        h, m = int(hh), int(mm or "0")
+        if not (0 <= h < 24 and 0 <= m < 60):
+            raise ValueError("hour out of range")
+        return h * 60 + m
+
+    if not end:
+        raise ValueError("expected HH:MM-HH:MM")
+    return minutes(start), minutes(end)
+
+
+@dataclass(frozen=True)
+class Option:
+    env: str
+    default: str
+    parse: Callable[[str], Any] = _text
+    doc: str = ""
+
+
+OPTIONS: dict[str, Option] = {
+    "redis_url": Option("REDIS_URL", "", doc="Redis URL; unset starts an embedded server"),
+    "redis_key_prefix": Option("REDIS_KEY_PREFIX", "nd:", doc="prefix of every Redis key"),
+    "instance_path": Option("INSTANCE_PATH", "instance", doc="folder for local data"),
+    "zalo_app_id": Option("ZALO_APP_ID", "", doc="Zalo app id"),
+    "zalo_app_secret": Option("ZALO_APP_SECRET", "", doc="app Secret Key (OAuth header)"),
+    "zalo_oa_secret_key": Option("ZALO_OA_SECRET_KEY", "", doc="OA Secret Key (webhook MAC)"),
+    "zalo_oa_id": Option("ZALO_OA_ID", "", doc="Official Account id"),
+    "zalo_access_token": Option("ZALO_ACCESS_TOKEN", "", doc="seed access token"),
+    "zalo_refresh_token": Option("ZALO_REFRESH_TOKEN", "", doc="seed refresh token"),
+    "zalo_api_base": Option("ZALO_API_BASE", "https://openapi.zalo.me"),
+    "zalo_oauth_base": Option("ZALO_OAUTH_BASE", "https://oauth.zaloapp.com"),
+    "zalo_oauth_redirect_uri": Option("ZALO_OAUTH_REDIRECT_URI", "", doc="OAuth callback URL"),
+    "zalo_site_verification": Option("ZALO_SITE_VERIFICATION", "", doc="domain meta tag"),
+    "zalo_buttons": Option("ZALO_BUTTONS", "true", _bool, "send button templates"),
+    "zalo_timeout_seconds": Option("ZALO_TIMEOUT_SECONDS", "5", _float),
+    "zalo_send_rate": Option("ZALO_SEND_RATE", "40", _float, "sends per second, all workers"),
+    "faq_path": Option("FAQ_PATH", "faq.yaml"),
+    "hotlines_path": Option("HOTLINES_PATH", "hotlines.yaml"),
+    "bot_timezone": Option("BOT_TIMEZONE", "Asia/Ho_Chi_Minh"),
+    "broadcast_quiet_hours": Option("BROADCAST_QUIET_HOURS", "21:00-07:00", _hours),
+    "broadcast_four_eyes": Option("BROADCAST_FOUR_EYES", "true", _bool),
+    "broadcast_daily_cap": Option("BROADCAST_DAILY_CAP", "2", _int),
+    "broadcast_template_id": Option("BROADCAST_TEMPLATE_ID", "", doc="approved ZBS template"),
+    "webhook_max_bytes": Option("WEBHOOK_MAX_BYTES", str(1024 * 1024), _int),
+    "admin_pause_minutes": Option("ADMIN_PAUSE_MINUTES", "30", _int),
+    "handoff_pause_minutes": Option("HANDOFF_PAUSE_MINUTES", "240", _int),
+    "flood_limit_per_minute": Option("FLOOD_LIMIT_PER_MINUTE", "20", _int),
+    "inbound_maxlen": Option("INBOUND_MAXLEN", "100000", _int),
+    "inbound_partitions": Option("INBOUND_PARTITIONS", "8", _int, "ordered inbound shards"),
+    "match_answer_score": Option("MATCH_ANSWER_SCORE", "82", _float),
+    "match_suggest_score": Option("MATCH_SUGGEST_SCORE", "62", _float),
+    "secret_key": Option("SECRET_KEY", "", doc="Flask session key"),
+    "admin_api_tokens": Option("ADMIN_API_TOKENS", "", doc="name:role:token,..."),
+    "log_level": Option("LOG_LEVEL", "INFO"),
+    "port": Option("PORT", "5000", _int),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str = ""
+    redis_key_prefix: str = "nd:"
+    instance_path: str = "instance"
+    zalo_app_id: str = ""
+    zalo_app_secret: str = ""
+    zalo_oa_secret_key: str = ""
+    zalo_oa_id: str = ""
+    zalo_access_token: str = ""
+    zalo_refresh_token: str = ""
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_oauth_redirect_uri: str = ""
+    zalo_site_verification: str = ""
+    zalo_buttons: bool = True
+    zalo_timeout_seconds: float = 5.0
+    zalo_send_rate: float = 40.0
+    faq_path: str = "faq.yaml"
+    hotlines_path: str = "hotlines.yaml"
+    bot_timezone: str = "Asia/Ho_Chi_Minh"
+    broadcast_quiet_hours: tuple[int, int] | None = (21 * 60, 7 * 60)
+    broadcast_four_eyes: bool = True
+    broadcast_daily_cap: int = 2
+    broadcast_template_id: str = ""
+    webhook_max_bytes: int = 1024 * 1024
+    admin_pause_minutes: int = 30
+    handoff_pause_minutes: int = 240
+    flood_limit_per_minute: int = 20
+    inbound_maxlen: int = 100_000
+    inbound_partitions: int = 8
+    match_answer_score: float = 82.0
+    match_suggest_score: float = 62.0
+    secret_key: str = ""
+    admin_api_tokens: str = ""
+    log_level: str = "INFO"
+    port: int = 5000
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def local_mode(self) -> bool:
+        """No Zalo credentials: replies go to the sandbox, nothing to Zalo."""
+        return not (self.zalo_app_id and (self.zalo_access_token or self.zalo_refresh_token))
+
+    @property
+    def webhook_verifying(self) -> bool:
+        return bool(self.zalo_oa_secret_key)
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    @property
+    def instance_dir(self) -> Path:
+        return Path(self.instance_path)
+
+    def describe(self) -> dict[str, str]:
+        """Every setting as shown to an operator, secrets masked."""
+        out: dict[str, str] = {}
+        for name, opt in OPTIONS.items():
+            value = getattr(self, name)
+            text = "" if value is None else str(value)
+            out[opt.env] = mask(text) if opt.env in SECRET_NAMES else text
+        return out
+
+
+def load_dotenv_file(path: str | os.PathLike[str] = ".env") -> dict[str, str]:
+    """Read a .env file without touching os.environ."""
+    from dotenv import dotenv_values
+
+    if not Path(path).is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def settings_from(env: Mapping[str, str]) -> Settings:
+    """Build Settings from a mapping, listing every problem at once."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, opt in OPTIONS.items():
+        raw = env.get(opt.env, opt.default)
+        try:
+            values[name] = opt.parse(str(raw))
+        except (ValueError, TypeError) as exc:
+            shown = mask(str(raw)) if opt.env in SECRET_NAMES else repr(raw)
+            problems.append(f"{opt.env}={shown}: {exc}")
+    problems += _cross_checks(values)
+    if problems:
+        raise ConfigError(problems)
+    known = {o.env for o in OPTIONS.values()}
+    values["extra"] = {k: str(v) for k, v in env.items() if k.startswith("BOT_") and k not in known}
+    return Settings(**values)
+
+
+def _cross_checks(v: Mapping[str, Any]) -> list[str]:
+    problems = []
+    try:
+        ZoneInfo(str(v.get("bot_timezone", "")))
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"BOT_TIMEZONE={v.get('bot_timezone')!r}: unknown time zone")
+    for key in ("zalo_api_base", "zalo_oauth_base"):
+        url = str(v.get(key, ""))
+        if not url.startswith(("http://", "https://")):
+            problems.append(f"{OPTIONS[key].env}={url!r}: must start with http:// or https://")
+    positive = ("webhook_max_bytes", "flood_limit_per_minute", "inbound_maxlen", "port")
+    for key in (*positive, "inbound_partitions"):
+        if key in v and v[key] <= 0:
+            problems.append(f"{OPTIONS[key].env} must be positive")
+    if "zalo_send_rate" in v and v["zalo_send_rate"] <= 0:
+        problems.append("ZALO_SEND_RATE must be positive")
+    suggest, answer = v.get("match_suggest_score"), v.get("match_answer_score")
+    if suggest is not None and answer is not None and not (0 <= suggest <= answer <= 100):
+        problems.append("need 0 <= MATCH_SUGGEST_SCORE <= MATCH_ANSWER_SCORE <= 100")
+    has_token = v.get("zalo_access_token") or v.get("zalo_refresh_token")
+    if has_token and not v.get("zalo_app_id"):
+        problems.append("ZALO_ACCESS_TOKEN/ZALO_REFRESH_TOKEN given without ZALO_APP_ID")
+    return problems
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from .env, then the environment, then overrides (which win)."""
+    env: dict[str, str] = load_dotenv_file()
+    env.update(os.environ)
+    for key, value in (overrides or {}).items():
+        env[key] = "" if value is None else str(value)
+    return settings_from(env)
+
+
+def settings_fields() -> list[str]:
+    return [f.name for f in fields(Settings)]
+
+
+def child_environment(overrides: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a child process of ours, with `overrides` applied."""
+    env = dict(os.environ)
+    env.update(overrides)
+    return env

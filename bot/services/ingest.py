@@ -1,0 +1,61 @@
+"""What the webhook does with a verified event: ignore, pause, or queue it once."""
+
+from __future__ import annotations
+
+import secrets
+
+from bot.errors import StoreUnavailable
+from bot.model import ChatNow, Event, Follow, OaEcho, OtherEvent, SubmittedInfo, UserMessage
+from bot.services.runtime import Runtime
+from bot.store.client import RedisError
+from bot.store.residents import Residents
+
+QUEUED_OTHER_KINDS = frozenset({"user_withdraw", "user_withdraw_consent", "user_request_delete_data"})
+
+
+def is_interaction(event: Event) -> bool:
+    """Events that open or extend Zalo's 7-day consultation window."""
+    if isinstance(event, Follow):
+        return event.following
+    return isinstance(event, UserMessage | ChatNow | SubmittedInfo)
+
+
+def ingest(rt: Runtime, event: Event, body: str, now_ms: int) -> str:
+    """Return what happened: queued, duplicate, paused, echo or ignored."""
+    try:
+        return _ingest(rt, event, body, now_ms)
+    except RedisError as exc:
+        raise StoreUnavailable(str(exc)) from exc
+
+
+def _ingest(rt: Runtime, event: Event, body: str, now_ms: int) -> str:
+    if isinstance(event, OaEcho):
+        if event.admin_id and event.user_id:
+            # A person answered from the OA console: the bot steps back for this resident.
+            seconds = rt.settings.admin_pause_minutes * 60
+            Residents(rt.redis, rt.keys).pause(event.user_id, seconds, reason="admin")
+            return "paused"
+        return "echo"
+    if not event.user_id:
+        return "ignored"
+    if isinstance(event, OtherEvent) and event.kind not in QUEUED_OTHER_KINDS:
+        return "ignored"
+    if not (is_interaction(event) or isinstance(event, Follow | OtherEvent)):
+        return "ignored"
+    accepted = rt.inbound.accept(
+        event.dedupe_id, event.user_id, event.kind, body, now_ms, interaction=is_interaction(event)
+    )
+    return "queued" if accepted else "duplicate"
+
+
+def local_text_event(app_id: str, user_id: str, text: str, now_ms: int) -> dict:
+    """A user_send_text event shaped exactly like Zalo's, for the sandbox and `chat`."""
+    return {
+        "app_id": app_id or "0",
+        "sender": {"id": user_id},
+        "user_id_by_app": user_id,
+        "recipient": {"id": "0"},
+        "event_name": "user_send_text",
+        "message": {"text": text, "msg_id": secrets.token_hex(10)},
+        "timestamp": str(now_ms),
+    }

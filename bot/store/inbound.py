@@ -1,0 +1,159 @@
+"""The inbound event queue: dedupe, partitioned Redis streams, consumer groups, replied marks.
+
+Each resident's events go to one partition (a stream with its own consumer group), and a
+partition is processed by one worker at a time under a lease, so a resident's messages are
+handled in order while different residents are spread over workers.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import redis
+
+from bot.errors import StoreUnavailable
+from bot.store.client import Redis
+from bot.store.keys import INBOUND_GROUP, Keys
+
+DEDUPE_SECONDS = 2 * 24 * 3600  # Zalo retries for about an hour; keep ids well beyond that
+REPLIED_SECONDS = 2 * 24 * 3600
+LAST_SEEN_SECONDS = 8 * 24 * 3600  # the consultation window is 7 days
+
+
+@dataclass(frozen=True)
+class Entry:
+    partition: int
+    entry_id: str
+    event_id: str
+    user_id: str
+    kind: str
+    body: str
+    received_ms: int
+    deliveries: int = 1
+
+
+def partition_of(user_id: str, partitions: int) -> int:
+    return zlib.crc32(user_id.encode()) % partitions
+
+
+class Inbound:
+    def __init__(self, r: Redis, keys: Keys, *, partitions: int = 8, maxlen: int = 100_000):
+        self.r, self.keys, self.partitions = r, keys, partitions
+        self.maxlen_each = max(100, maxlen // partitions)
+
+    # producer side (webhook) ------------------------------------------------------------
+    def accept(
+        self, event_id: str, user_id: str, kind: str, body: str, now_ms: int, *, interaction: bool
+    ) -> bool:
+        """Queue an event once; False when it was already accepted (a Zalo retry)."""
+        dedupe = self.keys.dedupe(event_id)
+        try:
+            if not self.r.set(dedupe, now_ms, nx=True, ex=DEDUPE_SECONDS):
+                return False
+            stream = self.keys.inbound(partition_of(user_id, self.partitions))
+            fields = {"e": event_id, "u": user_id, "k": kind, "b": body, "t": now_ms}
+            self.r.xadd(stream, fields, maxlen=self.maxlen_each, approximate=True)  # type: ignore[arg-type]
+        except redis.RedisError as exc:
+            self._forget_dedupe(dedupe)
+            raise StoreUnavailable(str(exc)) from exc
+        if interaction:
+            self.record_interaction(user_id, now_ms)
+        return True
+
+    def _forget_dedupe(self, dedupe: str) -> None:
+        try:
+            self.r.delete(dedupe)
+        except redis.RedisError:
+            pass  # Redis is down: the key expires, and Zalo's retry would be dropped only then
+
+    def record_interaction(self, user_id: str, now_ms: int) -> None:
+        """The resident's last interaction: Zalo's 7-day consultation window."""
+        try:
+            self.r.set(self.keys.last_seen(user_id), now_ms, ex=LAST_SEEN_SECONDS)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    # consumer side (worker) -------------------------------------------------------------
+    def ensure_groups(self) -> None:
+        for p in range(self.partitions):
+            try:
+                self.r.xgroup_create(self.keys.inbound(p), INBOUND_GROUP, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    def reclaim(self, partition: int, consumer: str) -> None:
+        """Take over every pending entry of a partition this consumer now leases."""
+        stream, start = self.keys.inbound(partition), "0-0"
+        for _ in range(1000):  # bounded: each round moves up to 100 entries
+            reply = self.r.xautoclaim(stream, INBOUND_GROUP, consumer, 0, start, count=100)
+            start = reply[0]
+            if start == "0-0":
+                return
+
+    def read(self, partition: int, consumer: str, *, pending: bool, count: int = 20) -> list[Entry]:
+        """Own pending entries first (after a reclaim), then new ones, oldest first."""
+        stream = self.keys.inbound(partition)
+        reply = self.r.xreadgroup(
+            INBOUND_GROUP, consumer, {stream: "0" if pending else ">"}, count=count
+        )
+        entries: list[Entry] = []
+        for _name, items in reply or []:
+            for entry_id, fields in items:
+                if not fields:  # trimmed away while pending
+                    self.r.xack(stream, INBOUND_GROUP, entry_id)
+                    continue
+                entries.append(_entry(partition, entry_id, fields))
+        return entries
+
+    def ack(self, entry: Entry) -> None:
+        self.r.xack(self.keys.inbound(entry.partition), INBOUND_GROUP, entry.entry_id)
+
+    # exactly-once replies ---------------------------------------------------------------
+    def was_replied(self, event_id: str) -> bool:
+        return bool(self.r.exists(self.keys.replied(event_id)))
+
+    def mark_sending(self, event_id: str, now_ms: int) -> None:
+        self.r.set(self.keys.sending(event_id), now_ms, ex=REPLIED_SECONDS)
+
+    def sending_since(self, event_id: str) -> int | None:
+        value = self.r.get(self.keys.sending(event_id))
+        return int(str(value)) if value else None
+
+    def mark_replied(self, event_id: str) -> None:
+        self.r.set(self.keys.replied(event_id), 1, ex=REPLIED_SECONDS)
+
+    # health ------------------------------------------------------------------------------
+    def depth(self) -> dict[str, int]:
+        """Queued (length) and not yet processed (lag + pending) across partitions."""
+        length = waiting = 0
+        for p in range(self.partitions):
+            stream = self.keys.inbound(p)
+            length += int(self.r.xlen(stream))
+            waiting += _unprocessed(self.r, stream)
+        return {"length": length, "unprocessed": waiting}
+
+
+def _unprocessed(r: Redis, stream: str) -> int:
+    try:
+        groups = r.xinfo_groups(stream)
+    except redis.ResponseError:
+        return 0
+    for g in groups:
+        if g.get("name") == INBOUND_GROUP:
+            lag = g.get("lag")
+            return int(g.get("pending") or 0) + (int(lag) if lag is not None else 0)
+    return 0
+
+
+def _entry(partition: int, entry_id: str, f: dict[str, str]) -> Entry:
+    return Entry(
+        partition=partition,
+        entry_id=entry_id,
+        event_id=f.get("e", entry_id),
+        user_id=f.get("u", ""),
+        kind=f.get("k", ""),
+        body=f.get("b", "{}"),
+        received_ms=int(f.get("t", "0")),
+    )

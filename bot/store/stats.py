@@ -1,0 +1,46 @@
+"""Counters for the dashboard and staff: turns per day, unanswered questions, feedback."""
+
+from __future__ import annotations
+
+from bot.store.client import Redis
+from bot.store.keys import Keys
+
+STATS_SECONDS = 400 * 24 * 3600
+UNANSWERED_CAP = 2000
+
+
+class Stats:
+    def __init__(self, r: Redis, keys: Keys):
+        self.r, self.keys = r, keys
+
+    def record_turn(self, day: str, intent: str, outcome: str, faq_id: str | None) -> None:
+        key = self.keys.stats(day)
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.hincrby(key, "messages", 1)
+            pipe.hincrby(key, f"intent:{intent}", 1)
+            pipe.hincrby(key, f"outcome:{outcome}", 1)
+            if faq_id:
+                pipe.hincrby(key, f"faq:{faq_id}", 1)
+            pipe.expire(key, STATS_SECONDS)
+            pipe.execute()
+
+    def day(self, day: str) -> dict[str, int]:
+        return {k: int(v) for k, v in self.r.hgetall(self.keys.stats(day)).items()}
+
+    def log_unanswered(self, masked_text: str) -> None:
+        """Count a question the bot could not answer (already masked, no user id)."""
+        key = self.keys.unanswered()
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.zincrby(key, 1, masked_text[:500])
+            pipe.zremrangebyrank(key, 0, -UNANSWERED_CAP - 1)
+            pipe.execute()
+
+    def unanswered(self, limit: int = 100) -> list[tuple[str, int]]:
+        rows = self.r.zrevrange(self.keys.unanswered(), 0, limit - 1, withscores=True)
+        return [(str(text), int(score)) for text, score in rows]
+
+    def feedback(self, faq_id: str, vote: str) -> None:
+        self.r.hincrby(self.keys.feedback(faq_id), "up" if vote == "up" else "down", 1)
+
+    def feedback_of(self, faq_id: str) -> dict[str, int]:
+        return {k: int(v) for k, v in self.r.hgetall(self.keys.feedback(faq_id)).items()}

@@ -1,0 +1,73 @@
+"""POST /webhook/zalo: read once, verify, parse, queue, answer 200 in milliseconds."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from bot.errors import StoreUnavailable
+from bot.services.ingest import ingest
+from bot.services.runtime import Runtime
+from bot.zalo.events import EventError, parse_event, signed_fields
+from bot.zalo.signature import verify
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhook", __name__)
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+
+_unverified_logged = threading.Event()
+
+
+def _reply(status: int, outcome: str) -> tuple[Response, int]:
+    log.info("webhook", extra={"status": status, "outcome": outcome})
+    return jsonify({"ok": status == 200, "outcome": outcome}), status
+
+
+def _read_body(limit: int) -> bytes | None:
+    """The raw body, or None when it is larger than `limit` bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    raw = request.stream.read(limit + 1)
+    return None if len(raw) > limit else raw
+
+
+@bp.post("/webhook/zalo")
+def zalo_webhook() -> tuple[Response, int]:
+    rt: Runtime = current_app.extensions["bot"]
+    settings = rt.settings
+    raw = _read_body(settings.webhook_max_bytes)
+    if raw is None:
+        return _reply(413, "too_large")
+    if not settings.webhook_verifying:
+        # Zalo shows the OA Secret Key only after the URL is saved, and saving sends a test POST.
+        if not _unverified_logged.is_set():
+            _unverified_logged.set()
+            log.warning(
+                "ZALO_OA_SECRET_KEY is not set: webhook answers 200 and processes nothing. "
+                "Copy the OA Secret Key from the app's Webhook page into ZALO_OA_SECRET_KEY "
+                "and restart to start processing events."
+            )
+        return _reply(200, "not_configured")
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        app_id, timestamp = signed_fields(data)
+    except (ValueError, EventError, UnicodeDecodeError):
+        return _reply(400, "malformed")
+    header = request.headers.get(SIGNATURE_HEADER)
+    if not verify(header, raw, app_id, timestamp, settings.zalo_oa_secret_key):
+        return _reply(401, "bad_signature")
+    try:
+        event = parse_event(data)
+    except EventError:
+        return _reply(400, "malformed")
+    try:
+        outcome = ingest(rt, event, raw.decode("utf-8"), int(time.time() * 1000))
+    except StoreUnavailable:
+        return _reply(503, "store_unavailable")  # Zalo retries later; nothing was acknowledged
+    return _reply(200, outcome)

@@ -1,0 +1,79 @@
+"""The inbound queue: dedupe, partitions in order, reclaiming, replied marks, depth."""
+
+from __future__ import annotations
+
+import redis
+
+from bot.store.client import connect
+from bot.store.inbound import Inbound, partition_of
+from bot.store.keys import Keys
+from bot.store.workers import Workers
+
+
+def make(url: str, partitions: int = 4) -> Inbound:
+    inbound = Inbound(connect(url), Keys("t:"), partitions=partitions, maxlen=1000)
+    inbound.ensure_groups()
+    return inbound
+
+
+def test_accept_dedupes_and_records_interaction(redis_url: str, rdb: redis.Redis) -> None:
+    inbound = make(redis_url)
+    assert inbound.accept("m1", "42", "user_send_text", "{}", 1000, interaction=True)
+    assert not inbound.accept("m1", "42", "user_send_text", "{}", 2000, interaction=True)
+    assert inbound.depth()["length"] == 1
+    assert rdb.get(Keys("t:").last_seen("42")) == "1000"
+
+
+def test_non_interactions_do_not_touch_the_window(redis_url: str, rdb: redis.Redis) -> None:
+    inbound = make(redis_url)
+    inbound.accept("u1", "42", "unfollow", "{}", 1000, interaction=False)
+    assert rdb.get(Keys("t:").last_seen("42")) is None
+
+
+def test_one_residents_events_stay_in_one_partition_in_order(redis_url: str) -> None:
+    inbound = make(redis_url)
+    for i in range(5):
+        inbound.accept(f"m{i}", "777", "user_send_text", str(i), i, interaction=True)
+    p = partition_of("777", 4)
+    got = inbound.read(p, "w1", pending=False)
+    assert [e.body for e in got] == ["0", "1", "2", "3", "4"]
+    for other in set(range(4)) - {p}:
+        assert inbound.read(other, "w1", pending=False) == []
+
+
+def test_a_new_lease_holder_reclaims_pending_entries(redis_url: str) -> None:
+    inbound = make(redis_url)
+    inbound.accept("m1", "9", "user_send_text", "a", 1, interaction=True)
+    p = partition_of("9", 4)
+    assert len(inbound.read(p, "dead-worker", pending=False)) == 1  # read, never acked
+    assert inbound.read(p, "new-worker", pending=False) == []
+    inbound.reclaim(p, "new-worker")
+    again = inbound.read(p, "new-worker", pending=True)
+    assert [e.event_id for e in again] == ["m1"]
+    inbound.ack(again[0])
+    assert inbound.read(p, "new-worker", pending=True) == []
+    assert inbound.depth()["unprocessed"] == 0
+
+
+def test_replied_marks(redis_url: str) -> None:
+    inbound = make(redis_url)
+    assert not inbound.was_replied("e#1")
+    inbound.mark_sending("e#1", 123)
+    assert inbound.sending_since("e#1") == 123
+    inbound.mark_replied("e#1")
+    assert inbound.was_replied("e#1")
+
+
+def test_leases_are_exclusive_and_shared_fairly(redis_url: str) -> None:
+    workers = Workers(connect(redis_url), Keys("t:"), lease_ms=5000)
+    assert workers.take(0, "a")
+    assert not workers.take(0, "b")
+    assert workers.take(0, "a")  # renewal
+    workers.release(0, "b")  # not b's to release
+    assert not workers.take(0, "b")
+    workers.release(0, "a")
+    assert workers.take(0, "b")
+    workers.heartbeat("a", 100.0)
+    workers.heartbeat("b", 100.0)
+    assert workers.fair_share(8, 101.0) == 4
+    assert workers.fair_share(8, 200.0) == 8  # both stale: count as one
