@@ -1,0 +1,1 @@
+"""Curated content: loading, validating and watching faq.yaml and hotlines.yaml."""

@@ -1,0 +1,1 @@
+"""Deciding what to say: turns, intents' bids, session policy, wording and rendering."""

@@ -1,0 +1,222 @@
+"""Fuzzy matching of a message against every phrasing of every FAQ entry, with a domain gate."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.language.lexicon import fold
+from bot.language.normalise import Normalised, normalise
+from bot.language.phrases import PhraseSet
+from bot.model import Candidate
+
+DOMAIN_PATH = Path(__file__).with_name("domain.yaml")
+_LEADING_N = re.compile(r"\bn(?=[aeiouy])")
+
+# How the parts of a score are weighed, and how the domain gate scales it.
+FUZZY_WEIGHT = 0.3  # whole-message edit similarity to the closest phrasing
+OVERLAP_WEIGHT = 0.35  # how much of the message's specific words the entry knows
+COSINE_WEIGHT = 0.35  # how alike the message and the closest phrasing are, word by word
+NO_CUE_FACTOR = 0.88  # nothing in the message says "vaccination": only strong matches answer
+OUT_OF_DOMAIN_FACTOR = 0.5  # "tiêm phòng dại cho chó": never a vaccine answer
+MIN_MASS = 3.0  # a message of generic words only ("tiêm vắc xin") covers nothing specific
+TYPO_SCORE = 84  # a word typed slightly wrong still counts when this similar to a known word
+
+
+def loose(folded: str) -> str:
+    """Merge l and n at the start of words, as many Nam Định residents write them."""
+    return _LEADING_N.sub("l", folded)
+
+
+@dataclass(frozen=True)
+class Domain:
+    cues: PhraseSet
+    strong: PhraseSet
+    out: PhraseSet
+    stopwords: frozenset[str]
+
+    def verdict(self, norm: Normalised) -> str:
+        """'in' (a vaccination cue), 'out' (another subject) or 'none' (no cue either way)."""
+        if self.out.search(norm) and not self.strong.search(norm):
+            return "out"
+        return "in" if self.cues.search(norm) else "none"
+
+    def factor(self, norm: Normalised) -> float:
+        return {"in": 1.0, "none": NO_CUE_FACTOR, "out": OUT_OF_DOMAIN_FACTOR}[self.verdict(norm)]
+
+
+def build_domain(data: Mapping[str, Any]) -> Domain:
+    return Domain(
+        cues=PhraseSet.of(data.get("cues", ())),
+        strong=PhraseSet.of(data.get("strong", ())),
+        out=PhraseSet.of(data.get("out_of_domain", ()), strict_short=True),
+        stopwords=frozenset(fold(str(w)) for w in data.get("stopwords", ())),
+    )
+
+
+@lru_cache(maxsize=2)
+def load_domain(path: str | None = None) -> Domain:
+    return build_domain(yaml.safe_load(Path(path or DOMAIN_PATH).read_text("utf-8")) or {})
+
+
+def _features(content: Sequence[str]) -> set[str]:
+    return set(content) | {f"{a} {b}" for a, b in itertools.pairwise(content)}
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One entry's score and its parts, for `faq ask` and tuning."""
+
+    faq_id: str
+    score: float
+    fuzzy: float
+    overlap: float
+    cosine: float
+
+
+class MatchIndex:
+    """Every phrasing of every entry, normalised once per content version."""
+
+    def __init__(self, entries: Iterable[tuple[str, Sequence[str]]], domain: Domain | None = None):
+        self.domain = domain or load_domain()
+        self.ids: list[str] = []
+        folded: list[str] = []
+        owners: list[int] = []
+        entry_features: list[set[str]] = []
+        phrasing_features: list[set[str]] = []
+        for faq_id, phrasings in entries:
+            self.ids.append(faq_id)
+            feats: set[str] = set()
+            for text in phrasings:
+                norm = normalise(text)
+                folded.append(norm.folded)
+                owners.append(len(self.ids) - 1)
+                phrasing_features.append(_features(self._content(norm)))
+                feats |= phrasing_features[-1]
+            entry_features.append(feats)
+        self._choices = folded + [loose(f) for f in folded]
+        self._owners = owners + owners
+        self._first: dict[str, int] = {}
+        for p, owner in enumerate(owners):
+            self._first.setdefault(self.ids[owner], p)
+        self._phrasing_features = phrasing_features
+        self._entry_features = entry_features
+        df: dict[str, int] = {}
+        for feats in entry_features:
+            for f in feats:
+                df[f] = df.get(f, 0) + 1
+        n = max(len(entry_features), 1)
+        self._idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}
+        self._vocab = sorted({f for f in df if " " not in f and len(f) >= 4})
+        self._postings: dict[str, list[int]] = {}
+        self._norms: list[float] = []
+        for p, feats in enumerate(phrasing_features):
+            for f in feats:
+                self._postings.setdefault(f, []).append(p)
+            self._norms.append(math.sqrt(sum(self._idf[f] ** 2 for f in feats)) or 1.0)
+
+    def _content(self, norm: Normalised) -> list[str]:
+        return [t for t in norm.folded_tokens if t not in self.domain.stopwords]
+
+    def _known(self, token: str) -> str:
+        """The vocabulary word a slightly mistyped token stands for (or the token itself)."""
+        if token in self._idf or len(token) < 4:
+            return token
+        best = process.extractOne(
+            token, self._vocab, scorer=fuzz.ratio, processor=None, score_cutoff=TYPO_SCORE
+        )
+        return best[0] if best else token
+
+    def _skip(self, exclude: tuple[str, int] | None) -> int:
+        """Index of the phrasing left out (conflict checks), or -1."""
+        return self._first[exclude[0]] + exclude[1] if exclude else -1
+
+    def _fuzzy(self, norm: Normalised, skip: int = -1) -> list[float]:
+        best = [0.0] * len(self.ids)
+        if not norm.folded:
+            return best
+        half = len(self._choices) // 2
+        for query in {norm.folded, loose(norm.folded)}:
+            for _, score, i in process.extract(
+                query, self._choices, scorer=fuzz.ratio, processor=None, limit=None
+            ):
+                if i % half == skip and skip >= 0:
+                    continue
+                owner = self._owners[i]
+                best[owner] = max(best[owner], score)
+        return best
+
+    def _overlap(self, norm: Normalised, skip: int = -1) -> list[float]:
+        content = [self._known(t) for t in self._content(norm)]
+        feats = _features(content)
+        weights = {f: self._idf.get(f, 2.0) for f in feats}
+        total = max(sum(weights.values()), MIN_MASS)
+        entries = list(self._entry_features)
+        if skip >= 0:  # the entry as if that phrasing were not there
+            owner = self._owners[skip]
+            rest = [
+                f
+                for p, fs in enumerate(self._phrasing_features)
+                if self._owners[p] == owner and p != skip
+                for f in fs
+            ]
+            entries[owner] = set(rest)
+        return [
+            100.0 * sum(w for f, w in weights.items() if f in entry) / total for entry in entries
+        ]
+
+    def _cosine(self, norm: Normalised, skip: int = -1) -> list[float]:
+        """Per entry, the best IDF-weighted cosine between the message and one phrasing."""
+        feats = _features([self._known(t) for t in self._content(norm)])
+        weights = {f: self._idf.get(f, 2.0) for f in feats}
+        q_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        dots: dict[int, float] = {}
+        for f, w in weights.items():
+            for p in self._postings.get(f, ()):
+                dots[p] = dots.get(p, 0.0) + w * w
+        best = [0.0] * len(self.ids)
+        for p, dot in dots.items():
+            if p == skip:
+                continue
+            owner = self._owners[p]
+            best[owner] = max(best[owner], 100.0 * dot / (q_norm * self._norms[p]))
+        return best
+
+    def scored(self, norm: Normalised, exclude: tuple[str, int] | None = None) -> list[Scored]:
+        """Every entry with its score (0-100) and parts, best first.
+
+        `exclude` (entry id, phrasing number) leaves one phrasing out, to check conflicts.
+        """
+        factor = self.domain.factor(norm)
+        skip = self._skip(exclude)
+        parts = zip(
+            self.ids,
+            self._fuzzy(norm, skip),
+            self._overlap(norm, skip),
+            self._cosine(norm, skip),
+            strict=True,
+        )
+        rows = [
+            Scored(
+                faq_id,
+                round(factor * (FUZZY_WEIGHT * f + OVERLAP_WEIGHT * o + COSINE_WEIGHT * c), 1),
+                f,
+                o,
+                c,
+            )
+            for faq_id, f, o, c in parts
+        ]
+        return sorted(rows, key=lambda r: -r.score)
+
+    def match(self, norm: Normalised, limit: int = 5) -> list[Candidate]:
+        """The best `limit` entries as scored candidates, best first, one per entry."""
+        return [Candidate(r.faq_id, r.score) for r in self.scored(norm)[:limit]]

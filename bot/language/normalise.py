@@ -1,0 +1,81 @@
+"""Normalise a message: NFC, lower case, tone placement, punctuation, lexicon, folding."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.language.lexicon import Lexicon, fold, load_lexicon
+from bot.language.tones import place_tone
+
+__all__ = ["Normalised", "fold", "normalise"]
+
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+_DECIMAL_DOT = re.compile(r"(?<=\d)\.(?=\d)")
+_POINT = "\x00"  # stands for a decimal point while punctuation is removed
+_SENTENCE_BREAK = re.compile(r"[.?!,;:…\n\r]+")
+_NOT_WORD = re.compile(r"[^\w\x00]|_")
+_LETTERS_DIGITS = re.compile(r"(?<=[^\W\d_][^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_]{2})")
+_ETH = str.maketrans({"ð": "đ", "Ð": "Đ", "Ɖ": "Đ", "ɖ": "đ"})
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A message in two comparable forms; both are lexicon-expanded and space-separated."""
+
+    raw: str
+    accented: str
+    folded: str
+    tokens: tuple[str, ...]
+
+    @property
+    def folded_tokens(self) -> tuple[str, ...]:
+        return tuple(self.folded.split())
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens)
+
+
+def _clean(segment: str) -> list[str]:
+    """Split one sentence into words: punctuation and emoji become spaces, decimals survive."""
+    return _LETTERS_DIGITS.sub(" ", _NOT_WORD.sub(" ", segment)).split()
+
+
+def _segment_tokens(segment: str) -> tuple[list[str], frozenset[int]]:
+    """Lower-cased, tone-placed tokens of one sentence and where a capital "K" stood alone."""
+    tokens: list[str] = []
+    upper_k: set[int] = set()
+    for word in _clean(segment):
+        if word == "K":
+            upper_k.add(len(tokens))
+        lowered = unicodedata.normalize("NFC", word.lower())
+        tokens.extend(place_tone(t).replace(_POINT, ".") for t in _clean(lowered))
+    return tokens, frozenset(upper_k)
+
+
+def _strip_points(tokens: list[str]) -> list[str]:
+    """Keep a dot only inside a number ("38.5"); stray dots from the lexicon never survive."""
+    out: list[str] = []
+    for tok in tokens:
+        out.extend(tok.split(".") if not _is_number(tok) else [tok])
+    return [t for t in out if t]
+
+
+def _is_number(tok: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d+)*", tok))
+
+
+def normalise(text: object, lexicon: Lexicon | None = None) -> Normalised:
+    """Normalise any text; never raises, and normalising `.accented` again changes nothing."""
+    raw = text if isinstance(text, str) else str(text)
+    lex = lexicon or load_lexicon()
+    s = unicodedata.normalize("NFKC", raw.replace(_POINT, " ")).translate(_ETH)
+    s = _DECIMAL_DOT.sub(_POINT, _DECIMAL_COMMA.sub(".", s))
+    tokens: list[str] = []
+    for segment in _SENTENCE_BREAK.split(s):
+        seg_tokens, upper_k = _segment_tokens(segment)
+        tokens.extend(lex.expand(seg_tokens, upper_k))
+    tokens = _strip_points(tokens)
+    accented = " ".join(tokens)
+    return Normalised(raw=raw, accented=accented, folded=fold(accented), tokens=tuple(tokens))

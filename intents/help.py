@@ -1,0 +1,79 @@
+"""The menu: what the bot can answer, by topic group."""
+
+from __future__ import annotations
+
+from bot.dialogue import actions, render, wording
+from bot.dialogue.cues import only, phrases
+from bot.dialogue.decide import bid as make_bid
+from bot.dialogue.decide import decide, next_session
+from bot.dialogue.turn import Bid, Turn
+from bot.model import Button, Decision, Reply
+
+NAME = "help"
+CUES = (
+    "hướng dẫn",
+    "hướng dẫn sử dụng",
+    "cách sử dụng",
+    "cách dùng",
+    "trợ giúp",
+    "giúp đỡ",
+    "help",
+    "menu",
+    "danh mục",
+    "chức năng",
+    "bắt đầu",
+    "start",
+    "hỏi được gì",
+    "hỏi được những gì",
+    "có thể hỏi gì",
+    "làm được gì",
+    "hỏi gì",
+    "bot là gì",
+    "kênh này là gì",
+    "tôi cần giúp",
+    "giúp tôi",
+    "giúp mình",
+    "giúp em",
+)
+COMMANDS = frozenset({"menu", "help", "trogiup", "huongdan", "nhom"})
+FIRST_PAGE = 4
+
+
+def menu(turn: Turn, page: int = 1) -> Decision:
+    groups = list(turn.content.groups.items())
+    text = f"{wording.HELP}\n{wording.numbered(name for _, name in groups)}\n{wording.HELP_TAIL}"
+    shown = groups[:FIRST_PAGE] if page == 1 else groups[FIRST_PAGE:]
+    buttons = [Button(name, "query", f"#nhom {gid}") for gid, name in shown]
+    if page == 1 and len(groups) > FIRST_PAGE:
+        buttons.append(Button(wording.MORE, "query", "#menu 2"))
+    ids = tuple(gid for gid, _ in groups)
+    session = next_session(turn, NAME, pending=ids, pending_kind="groups")
+    return decide(turn, NAME, render.fit(Reply(text, tuple(buttons))), session=session)
+
+
+def _pick_group(turn: Turn) -> Decision | None:
+    """A number typed after the menu opens that group."""
+    if turn.session.pending_kind != "groups" or not turn.norm.accented.isdigit():
+        return None
+    n = int(turn.norm.accented)
+    groups = turn.session.pending
+    if 1 <= n <= len(groups) and groups[n - 1] in turn.content.groups:
+        return actions.group_listing(turn, groups[n - 1])
+    return None
+
+
+def bid(turn: Turn) -> Bid | None:
+    cmd = turn.command
+    if cmd is not None:
+        if cmd.name not in COMMANDS:
+            return None
+        if cmd.name == "nhom" and cmd.args and cmd.args[0] in turn.content.groups:
+            return make_bid(100, actions.group_listing(turn, cmd.args[0]))
+        page = 2 if cmd.args[:1] == ("2",) else 1
+        return make_bid(100, menu(turn, page))
+    picked = _pick_group(turn)
+    if picked is not None:
+        return make_bid(100, picked)
+    if only(turn.norm, phrases(CUES)):
+        return make_bid(90, menu(turn))
+    return None

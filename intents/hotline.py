@@ -1,0 +1,54 @@
+"""Phone numbers and hotlines, by district when one is named or remembered."""
+
+from __future__ import annotations
+
+from bot.dialogue.cues import phrases, rest
+from bot.dialogue.decide import bid as make_bid
+from bot.dialogue.hotlines import hotline
+from bot.dialogue.turn import Bid, Turn
+
+NAME = "hotline"
+STRONG = (
+    "đường dây nóng",
+    "tổng đài",
+    "số điện thoại liên hệ",
+    "số điện thoại của",
+    "số điện thoại trạm",
+    "số điện thoại trung tâm",
+    "số điện thoại bệnh viện",
+    "số điện thoại y tế",
+    "số điện thoại tư vấn",
+    "số điện thoại hỏi",
+    "số điện thoại để hỏi",
+    "số điện thoại cấp cứu",
+    "gọi số nào",
+    "gọi số mấy",
+    "gọi cho ai",
+    "gọi đi đâu",
+    "số liên hệ",
+    "số để gọi",
+    "xin số",
+    "cho xin số",
+    "số trạm y tế",
+    "số trung tâm y tế",
+    "số cấp cứu",
+    "liên hệ ở đâu",
+    "liên hệ với ai",
+    "liên hệ ai",
+    "điện thoại trạm y tế",
+    "điện thoại trung tâm y tế",
+)
+WEAK = ("số điện thoại", "điện thoại", "liên hệ", "trung tâm y tế", "trạm y tế")
+
+
+def bid(turn: Turn) -> Bid | None:
+    if turn.command or turn.content.index.domain.verdict(turn.norm) == "out":
+        return None
+    strong = phrases(STRONG)
+    if strong.search(turn.norm):
+        score = 90.0
+    elif phrases(WEAK).search(turn.norm) and len(rest(turn.norm, phrases(WEAK))) <= 4:
+        score = 70.0
+    else:
+        return None
+    return make_bid(score, hotline(turn, turn.district))

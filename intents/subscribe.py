@@ -1,0 +1,76 @@
+"""Receiving announcements: "đăng ký nhận lịch tiêm ở Hải Hậu", "#dangky", "#tin"."""
+
+from __future__ import annotations
+
+from bot.dialogue import actions, wording
+from bot.dialogue.cues import phrases
+from bot.dialogue.decide import bid as make_bid
+from bot.dialogue.decide import decide
+from bot.dialogue.topics import command_target, topic_in
+from bot.dialogue.turn import Bid, Turn
+from bot.model import Effect, Reply
+
+NAME = "subscribe"
+CUES = (
+    "đăng ký nhận",
+    "đăng ký theo dõi",
+    "muốn nhận",
+    "cho tôi nhận",
+    "cho mình nhận",
+    "nhận lịch tiêm",
+    "nhận thông báo",
+    "nhận tin",
+    "theo dõi tin",
+    "gửi lịch tiêm",
+    "gửi tin cho",
+    "báo lịch tiêm",
+    "báo cho tôi",
+    "báo cho mình",
+    "thông báo cho tôi",
+    "thông báo cho mình",
+    "nhắn cho tôi khi",
+    "nhắn cho mình khi",
+    "đăng ký lịch tiêm",
+    "đăng ký tin",
+)
+# "nhắn tin ủng hộ quỹ" and "cú pháp nhắn tin" are about the Vaccine Fund's SMS, not news
+ELSEWHERE = ("ủng hộ", "quỹ", "cú pháp", "sms", "1408")
+NEGATIONS = ("không", "đừng", "thôi", "hủy", "dừng", "ngừng", "bỏ", "chưa", "chẳng")
+
+
+def _listing(turn: Turn) -> Reply:
+    if not turn.subscriptions:
+        return Reply(wording.NO_SUBSCRIPTIONS)
+    items = []
+    for topic, district in sorted(turn.subscriptions):
+        name = wording.TOPIC_NAMES.get(topic, topic)
+        where = f" ({actions.district_name(turn, district)})" if district else ""
+        items.append(f"• {name}{where}")
+    return Reply(wording.SUBSCRIPTIONS.format(items="\n".join(items)))
+
+
+def _natural(turn: Turn) -> bool:
+    spans = phrases(CUES).spans(turn.norm)
+    negations = phrases(NEGATIONS)
+    denied = {end for _, end, _ in negations.spans(turn.norm)}
+    return any(start not in denied and start - 1 not in denied for start, _, _ in spans)
+
+
+def bid(turn: Turn) -> Bid | None:
+    cmd = turn.command
+    if cmd is not None:
+        if cmd.name == "tin":
+            effect = Effect("list_subscriptions")
+            return make_bid(
+                100, decide(turn, NAME, _listing(turn), effects=(effect,), outcome="command")
+            )
+        if cmd.name != "dangky":
+            return None
+        topic, district = command_target(turn, cmd.args)
+        return make_bid(100, actions.subscribe(turn, topic or "lich-tiem", district, "command"))
+    if turn.content.index.domain.verdict(turn.norm) == "out" or not _natural(turn):
+        return None
+    if phrases(ELSEWHERE, True).search(turn.norm):
+        return None
+    topic = topic_in(turn) or "tin-tuc"
+    return make_bid(93, actions.subscribe(turn, topic, turn.district))
