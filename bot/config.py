@@ -52,6 +52,25 @@ def _bool(v: str) -> bool:
     raise ValueError("expected true/false")
 
 
+def _auto_bool(v: str) -> bool | None:
+    """true/false, or None for "auto" (decided from other settings)."""
+    return None if v.strip().lower() in {"auto", ""} else _bool(v)
+
+
+TEMPLATE_SOURCES = ("text", "message", "topic", "topic_name", "districts", "send_date", "id")
+
+
+def _template_params(v: str) -> tuple[tuple[str, str], ...]:
+    """'param=source,...': which broadcast field fills each template parameter."""
+    pairs = []
+    for item in filter(None, (x.strip() for x in v.split(","))):
+        param, _, source = (x.strip() for x in item.partition("="))
+        if not param or source not in TEMPLATE_SOURCES:
+            raise ValueError(f"expected param=source with source in {', '.join(TEMPLATE_SOURCES)}")
+        pairs.append((param, source))
+    return tuple(pairs)
+
+
 def _hours(v: str) -> tuple[int, int] | None:
     """Parse 'HH:MM-HH:MM' into minutes since midnight; empty means none."""
     s = v.strip()
@@ -103,18 +122,31 @@ OPTIONS: dict[str, Option] = {
     "broadcast_four_eyes": Option("BROADCAST_FOUR_EYES", "true", _bool),
     "broadcast_daily_cap": Option("BROADCAST_DAILY_CAP", "2", _int),
     "broadcast_template_id": Option("BROADCAST_TEMPLATE_ID", "", doc="approved ZBS template"),
+    "broadcast_template_params": Option(
+        "BROADCAST_TEMPLATE_PARAMS", "", _template_params, "template param=source,..."
+    ),
+    "subscriptions_path": Option("SUBSCRIPTIONS_PATH", "subscriptions.yaml"),
     "webhook_max_bytes": Option("WEBHOOK_MAX_BYTES", str(1024 * 1024), _int),
     "admin_pause_minutes": Option("ADMIN_PAUSE_MINUTES", "30", _int),
     "handoff_pause_minutes": Option("HANDOFF_PAUSE_MINUTES", "240", _int),
     "flood_limit_per_minute": Option("FLOOD_LIMIT_PER_MINUTE", "20", _int),
     "inbound_maxlen": Option("INBOUND_MAXLEN", "100000", _int),
+    "worker_lease_seconds": Option("WORKER_LEASE_SECONDS", "10", _float, "partition lease"),
     "inbound_partitions": Option("INBOUND_PARTITIONS", "8", _int, "ordered inbound shards"),
-    "match_answer_score": Option("MATCH_ANSWER_SCORE", "82", _float),
-    "match_suggest_score": Option("MATCH_SUGGEST_SCORE", "62", _float),
+    "match_answer_score": Option("MATCH_ANSWER_SCORE", "40", _float, "answer at this match"),
+    "match_suggest_score": Option("MATCH_SUGGEST_SCORE", "28", _float, "suggest at this"),
     "secret_key": Option("SECRET_KEY", "", doc="Flask session key"),
     "admin_api_tokens": Option("ADMIN_API_TOKENS", "", doc="name:role:token,..."),
+    "admin_cookie_secure": Option(
+        "ADMIN_COOKIE_SECURE", "auto", _auto_bool, "console cookie over https only; auto: not local"
+    ),
     "log_level": Option("LOG_LEVEL", "INFO"),
     "port": Option("PORT", "5000", _int),
+    "web_host": Option("WEB_HOST", "127.0.0.1", doc="gunicorn bind address; 0.0.0.0 in Docker"),
+    "web_concurrency": Option("WEB_CONCURRENCY", "0", _int, "gunicorn workers; 0 = from CPU count"),
+    "forwarded_allow_ips": Option(
+        "FORWARDED_ALLOW_IPS", "127.0.0.1,::1", doc="proxies whose X-Forwarded-* gunicorn trusts"
+    ),
 }
 
 
@@ -143,24 +175,38 @@ class Settings:
     broadcast_four_eyes: bool = True
     broadcast_daily_cap: int = 2
     broadcast_template_id: str = ""
+    broadcast_template_params: tuple[tuple[str, str], ...] = ()
+    subscriptions_path: str = "subscriptions.yaml"
     webhook_max_bytes: int = 1024 * 1024
     admin_pause_minutes: int = 30
     handoff_pause_minutes: int = 240
     flood_limit_per_minute: int = 20
     inbound_maxlen: int = 100_000
     inbound_partitions: int = 8
-    match_answer_score: float = 82.0
-    match_suggest_score: float = 62.0
+    worker_lease_seconds: float = 10.0
+    match_answer_score: float = 40.0
+    match_suggest_score: float = 28.0
     secret_key: str = ""
     admin_api_tokens: str = ""
+    admin_cookie_secure: bool | None = None
     log_level: str = "INFO"
     port: int = 5000
+    web_host: str = "127.0.0.1"
+    web_concurrency: int = 0
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def local_mode(self) -> bool:
         """No Zalo credentials: replies go to the sandbox, nothing to Zalo."""
         return not (self.zalo_app_id and (self.zalo_access_token or self.zalo_refresh_token))
+
+    @property
+    def console_cookie_secure(self) -> bool:
+        """Send the console's session cookie over https only (auto: unless local mode)."""
+        if self.admin_cookie_secure is None:
+            return not self.local_mode
+        return self.admin_cookie_secure
 
     @property
     def webhook_verifying(self) -> bool:

@@ -86,7 +86,8 @@ def handle_message(rt: Runtime, event: UserMessage, delivery: Delivery) -> Outco
         return Outcome(event.kind, decision.intent, "paused")
     reply = _apply_effects(rt, user_id, decision)
     notices = conversation.pending_notices(rt, user_id, now)
-    delivery.send(user_id, conversation.with_notices(reply, notices))
+    for message in conversation.with_notices(reply, notices):
+        delivery.send(user_id, message)
     conversation.notices_delivered(rt, user_id, notices)
     residents.save_session(user_id, decision.session)
     Stats(rt.redis, rt.keys).record_turn(

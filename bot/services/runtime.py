@@ -16,6 +16,7 @@ from bot.store.keys import Keys
 if TYPE_CHECKING:
     from bot.content.watcher import ContentWatcher
     from bot.store.inbound import Inbound
+    from bot.store.metrics import Metrics
     from bot.store.workers import Workers
     from bot.store.client import Redis
     from bot.store.throttle import Throttle
@@ -70,7 +71,7 @@ class Runtime:
     def workers(self) -> Workers:
         from bot.store.workers import Workers
 
-        return Workers(self.redis, self.keys)
+        return Workers(self.redis, self.keys, lease_ms=int(self.settings.worker_lease_seconds * 1000))
 
     # content ---------------------------------------------------------------------------
     @cached_property
@@ -87,7 +88,7 @@ class Runtime:
             with self._content_lock:
                 if now - self._content_checked >= CONTENT_POLL_SECONDS:
                     self._content_checked = now
-                    watcher.poll()
+                    watcher.poll(now=self.now())
         return watcher.current
 
     # Zalo ------------------------------------------------------------------------------
@@ -132,7 +133,19 @@ class Runtime:
             timeout=s.zalo_timeout_seconds,
             buttons=s.zalo_buttons,
             throttle=self.throttle,
+            observe=self._count_zalo_call,
         )
+
+    def _count_zalo_call(self, path: str, code: int) -> None:
+        from bot.store.metrics import ZALO_CALLS
+
+        self.metrics.inc(ZALO_CALLS, {"endpoint": path, "code": code})
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        from bot.store.metrics import Metrics
+
+        return Metrics(self.redis, self.keys)
 
     @cached_property
     def sender(self) -> Sender:

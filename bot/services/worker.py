@@ -17,6 +17,7 @@ from bot.services.handle import Outcome, handle_entry
 from bot.services.runtime import Runtime
 from bot.store.client import RedisError
 from bot.store.inbound import Entry
+from bot.store.metrics import EVENT_SECONDS, INTENTS
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +159,16 @@ class Worker:
         self.rt.inbound.ack(entry)
         self.attempts.pop(entry.entry_id, None)
         _log_turn(outcome, entry, started)
+        self._count(outcome, time.monotonic() - started)
         return True
 
+    def _count(self, outcome: Outcome, seconds: float) -> None:
+        metrics = self.rt.metrics
+        metrics.observe(EVENT_SECONDS, {"event": outcome.kind}, seconds)
+        metrics.inc(INTENTS, {"intent": outcome.intent, "outcome": outcome.outcome})
+
     def _broadcasts(self) -> int:
-        from bot.services.broadcasts import run_broadcasts_once
+        from bot.services.broadcast_delivery import run_broadcasts_once
 
         try:
             return run_broadcasts_once(self.rt)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from bot.errors import StoreUnavailable
 from bot.services.ingest import ingest
 from bot.services.runtime import Runtime
+from bot.store.metrics import WEBHOOK_REQUESTS
 from bot.zalo.events import EventError, parse_event, signed_fields
 from bot.zalo.signature import verify
 
@@ -24,6 +25,8 @@ _unverified_logged = threading.Event()
 
 def _reply(status: int, outcome: str) -> tuple[Response, int]:
     log.info("webhook", extra={"status": status, "outcome": outcome})
+    if status != 503:  # with Redis down there is nowhere to count
+        current_app.extensions["bot"].metrics.inc(WEBHOOK_REQUESTS, {"outcome": outcome})
     return jsonify({"ok": status == 200, "outcome": outcome}), status
 
 

@@ -83,7 +83,9 @@ class ZaloClient:
         max_attempts: int = 3,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        observe: Callable[[str, int], None] | None = None,
     ):
+        self.observe = observe  # told (path, code) after every HTTP exchange; 0 is success
         self.api_base = api_base.rstrip("/")
         self.tokens = tokens
         self.timeout = (min(timeout, CONNECT_TIMEOUT_CAP), timeout)
@@ -235,8 +237,19 @@ class ZaloClient:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
+            self._observe(path, NETWORK_ERROR)
             raise ZaloRetryable(NETWORK_ERROR, f"{type(exc).__name__} calling {path}") from exc
-        return _answer(resp, path)
+        try:
+            data = _answer(resp, path)
+        except ZaloError as exc:
+            self._observe(path, exc.code)
+            raise
+        self._observe(path, 0)
+        return data
+
+    def _observe(self, path: str, code: int) -> None:
+        if self.observe is not None:
+            self.observe(path, code)
 
     def _result(self, user_id: str, data: Mapping[str, Any], *, fell_back: bool) -> SendResult:
         inner = data.get("data")
