@@ -9,6 +9,7 @@ import uuid
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from bot.model import Reply, SendResult, UserMessage
 from bot.services.delivery import Delivery
@@ -34,6 +35,7 @@ class TerminalSender:
 
 @click.command("chat")
 @click.option("--user", default=None, help="Resident id to chat as (default: a new one).")
+@with_appcontext
 def chat_command(user: str | None) -> None:
     """Chat with the bot as a resident; type /N to press button N, Ctrl-D to quit."""
     rt = current_app.extensions["bot"]

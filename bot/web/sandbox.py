@@ -13,7 +13,7 @@ from bot.services.runtime import Runtime
 from bot.store.outbox import SandboxOutbox
 from bot.zalo.events import parse_event
 
-bp = Blueprint("sandbox", __name__)
+bp = Blueprint("sandbox", __name__, template_folder="templates")
 MAX_TEXT = 2000
 
 
