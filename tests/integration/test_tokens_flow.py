@@ -1,0 +1,73 @@
+"""Token life in the running system: one refresh for many workers, OAuth v4 with PKCE."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from urllib.parse import parse_qs, urlparse
+
+import requests
+from flask.testing import FlaskClient
+
+from app import create_app
+from bot.config import child_environment
+from bot.zalo.fake_events import new_user_id, text_event
+from bot.zalo.fake_server import FakeZalo
+from tests.conftest import ROOT
+from tests.integration.conftest import post_event
+
+
+def test_expired_token_is_refreshed_once_by_four_workers(
+    bot_env: dict[str, str], client: FlaskClient, fake_zalo: FakeZalo
+) -> None:
+    env = {**bot_env, "INBOUND_PARTITIONS": "4", "WORKER_LEASE_SECONDS": "2"}
+    app = create_app(env)
+    client = app.test_client()
+    users = [new_user_id() for _ in range(12)]
+    for user in users:
+        assert post_event(client, text_event(user, "xin chào")).status_code == 200
+    fake_zalo.expire_access_token()
+    before = fake_zalo.refresh_calls
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker", "--name", f"w{i}"],
+            cwd=ROOT, env=child_environment(env),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for i in range(4)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(fake_zalo.sent) < len(users):
+            time.sleep(0.05)
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(15)
+    assert fake_zalo.refresh_calls - before == 1
+    for user in users:
+        assert len(fake_zalo.texts_to(user)) == 1
+
+
+def test_oauth_start_and_callback_store_a_fresh_pair(bot_env: dict[str, str], fake_zalo: FakeZalo) -> None:
+    redirect = "https://bot.example.gov.vn/zalo/oauth/callback"
+    app = create_app({**bot_env, "ZALO_OAUTH_REDIRECT_URI": redirect})
+    client = app.test_client()
+    start = client.get("/zalo/oauth/start")
+    assert start.status_code == 302
+    authorize = start.headers["Location"]
+    assert authorize.startswith(fake_zalo.url + "/v4/oa/permission?")
+    assert "code_challenge=" in authorize
+    consent = requests.get(authorize, allow_redirects=False, timeout=5)  # the OA admin agrees
+    assert consent.status_code == 302
+    back = urlparse(consent.headers["Location"])
+    assert back.path == "/zalo/oauth/callback"
+    params = {k: v[0] for k, v in parse_qs(back.query).items()}
+    done = client.get("/zalo/oauth/callback", query_string=params)
+    assert done.status_code == 200, done.get_data(as_text=True)
+    state = app.extensions["bot"].tokens.state()
+    assert state["status"] == "ok" and state["source"] == "oauth"
+    replay = client.get("/zalo/oauth/callback", query_string=params)  # state is single-use
+    assert replay.status_code == 400
