@@ -13,7 +13,11 @@ FLASK_ALLOWED = ("bot/web", "bot/cli", "app.py", "bot/zalo/fake_server.py")
 
 
 def modules() -> list[Path]:
-    files = [ROOT / "app.py", *sorted((ROOT / "bot").rglob("*.py")), *sorted((ROOT / "intents").rglob("*.py"))]
+    files = [
+        ROOT / "app.py",
+        *sorted((ROOT / "bot").rglob("*.py")),
+        *sorted((ROOT / "intents").rglob("*.py")),
+    ]
     return [f for f in files if "__pycache__" not in f.parts]
 
 

@@ -10,7 +10,9 @@ from bot.services.runtime import Runtime
 from bot.store.client import RedisError
 from bot.store.residents import Residents
 
-QUEUED_OTHER_KINDS = frozenset({"user_withdraw", "user_withdraw_consent", "user_request_delete_data"})
+QUEUED_OTHER_KINDS = frozenset(
+    {"user_withdraw", "user_withdraw_consent", "user_request_delete_data"}
+)
 
 
 def is_interaction(event: Event) -> bool:

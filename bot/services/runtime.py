@@ -15,12 +15,12 @@ from bot.store.keys import Keys
 
 if TYPE_CHECKING:
     from bot.content.watcher import ContentWatcher
+    from bot.store.client import Redis
     from bot.store.inbound import Inbound
     from bot.store.metrics import Metrics
-    from bot.store.workers import Workers
-    from bot.store.client import Redis
     from bot.store.throttle import Throttle
     from bot.store.tokens import TokenStore
+    from bot.store.workers import Workers
     from bot.zalo.client import ZaloClient
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,9 @@ class Runtime:
     def workers(self) -> Workers:
         from bot.store.workers import Workers
 
-        return Workers(self.redis, self.keys, lease_ms=int(self.settings.worker_lease_seconds * 1000))
+        return Workers(
+            self.redis, self.keys, lease_ms=int(self.settings.worker_lease_seconds * 1000)
+        )
 
     # content ---------------------------------------------------------------------------
     @cached_property

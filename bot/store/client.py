@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import redis
 
@@ -15,7 +17,9 @@ from bot.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-Redis = redis.Redis
+# redis-py's annotations do not follow decode_responses=True (every reply is typed bytes | str),
+# so the store sees its client as untyped rather than casting at every call.
+Redis: TypeAlias = Any
 RedisError = redis.RedisError
 
 
@@ -104,10 +108,9 @@ class EmbeddedRedis:
         raise StoreUnavailable(f"embedded redis did not start; see {self.dir / 'redis.log'}")
 
     def stop(self) -> None:
-        try:
+        # A shutdown closes the connection: the error that follows is success.
+        with contextlib.suppress(RedisError):
             connect(self.url, timeout=1).shutdown(nosave=False)
-        except RedisError:
-            pass  # a shutdown closes the connection; that is success
 
 
 def resolve_url(redis_url: str, instance_dir: str | Path) -> str:

@@ -7,6 +7,7 @@ handled in order while different residents are spread over workers.
 
 from __future__ import annotations
 
+import contextlib
 import zlib
 from dataclasses import dataclass
 
@@ -62,10 +63,10 @@ class Inbound:
         return True
 
     def _forget_dedupe(self, dedupe: str) -> None:
-        try:
+        # With Redis down the key cannot be removed either; it expires, so Zalo's retry after
+        # that is accepted again.
+        with contextlib.suppress(redis.RedisError):
             self.r.delete(dedupe)
-        except redis.RedisError:
-            pass  # Redis is down: the key expires, and Zalo's retry would be dropped only then
 
     def record_interaction(self, user_id: str, now_ms: int) -> None:
         """The resident's last interaction: Zalo's 7-day consultation window."""

@@ -25,7 +25,9 @@ class SandboxOutbox:
             "at": int(time.time() * 1000),
             "priority": priority,
             "text": reply.text,
-            "buttons": [{"title": b.title, "kind": b.kind, "payload": b.payload} for b in reply.buttons],
+            "buttons": [
+                {"title": b.title, "kind": b.kind, "payload": b.payload} for b in reply.buttons
+            ],
         }
         key = self.keys.outbox(user_id)
         with self.r.pipeline(transaction=True) as pipe:

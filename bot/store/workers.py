@@ -57,7 +57,9 @@ class Workers:
         return math.ceil(partitions / max(1, self.live_count(now)))
 
     def take(self, partition: int, owner: str) -> bool:
-        return bool(self._take(keys=[self.keys.partition_lease(partition)], args=[owner, self.lease_ms]))
+        return bool(
+            self._take(keys=[self.keys.partition_lease(partition)], args=[owner, self.lease_ms])
+        )
 
     def release(self, partition: int, owner: str) -> None:
         self._release(keys=[self.keys.partition_lease(partition)], args=[owner])

@@ -11,7 +11,11 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 def index() -> str:
     token = current_app.extensions["bot"].settings.zalo_site_verification
-    meta = f'<meta name="zalo-platform-site-verification" content="{escape(token)}" />' if token else ""
+    meta = (
+        f'<meta name="zalo-platform-site-verification" content="{escape(token)}" />'
+        if token
+        else ""
+    )
     return (
         f'<!doctype html><html lang="vi"><head><meta charset="utf-8">{meta}'
         "<title>Hỏi đáp tiêm vắc xin COVID-19 — Nam Định</title></head>"

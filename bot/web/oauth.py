@@ -52,7 +52,11 @@ def callback() -> tuple[str, int]:
         return _page("Official Account không khớp với ZALO_OA_ID đã cấu hình."), 400
     try:
         pair = oauth.exchange_code(
-            s.zalo_oauth_base, s.zalo_app_id, s.zalo_app_secret, code, str(verifier),
+            s.zalo_oauth_base,
+            s.zalo_app_id,
+            s.zalo_app_secret,
+            code,
+            str(verifier),
             timeout=s.zalo_timeout_seconds,
         )
     except ZaloError as exc:

@@ -22,7 +22,9 @@ ACCESS, REFRESH = "access-token-1", "refresh-token-1"
 
 @pytest.fixture
 def fake_zalo() -> Iterator[FakeZalo]:
-    fake = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET, access_token=ACCESS, refresh_token=REFRESH)
+    fake = FakeZalo(
+        app_id=APP_ID, app_secret=APP_SECRET, access_token=ACCESS, refresh_token=REFRESH
+    )
     fake.start()
     yield fake
     fake.stop()

@@ -19,7 +19,9 @@ def test_chat_answers_in_the_terminal_and_buttons_can_be_pressed(redis_url: str,
     assert answers[1] != answers[0]  # the first button led somewhere else
 
 
-def test_zalo_tokens_shows_state_without_secrets(bot_env: dict[str, str], fake_zalo: FakeZalo) -> None:
+def test_zalo_tokens_shows_state_without_secrets(
+    bot_env: dict[str, str], fake_zalo: FakeZalo
+) -> None:
     app = create_app(bot_env)
     result = app.test_cli_runner().invoke(args=["zalo", "tokens"])
     assert result.exit_code == 0, result.output

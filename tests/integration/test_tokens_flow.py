@@ -32,9 +32,11 @@ def test_expired_token_is_refreshed_once_by_four_workers(
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "app", "worker", "--name", f"w{i}"],
-            cwd=ROOT, env=child_environment(env),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=child_environment(env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for i in range(4)
     ]
     try:
@@ -51,7 +53,9 @@ def test_expired_token_is_refreshed_once_by_four_workers(
         assert len(fake_zalo.texts_to(user)) == 1
 
 
-def test_oauth_start_and_callback_store_a_fresh_pair(bot_env: dict[str, str], fake_zalo: FakeZalo) -> None:
+def test_oauth_start_and_callback_store_a_fresh_pair(
+    bot_env: dict[str, str], fake_zalo: FakeZalo
+) -> None:
     redirect = "https://bot.example.gov.vn/zalo/oauth/callback"
     app = create_app({**bot_env, "ZALO_OAUTH_REDIRECT_URI": redirect})
     client = app.test_client()

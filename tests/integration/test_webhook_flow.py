@@ -17,7 +17,9 @@ def queued(rt: Runtime) -> int:
     return rt.inbound.depth()["length"]
 
 
-def test_signed_text_gets_exactly_one_reply(client: FlaskClient, rt: Runtime, fake_zalo: FakeZalo) -> None:
+def test_signed_text_gets_exactly_one_reply(
+    client: FlaskClient, rt: Runtime, fake_zalo: FakeZalo
+) -> None:
     user = new_user_id()
     resp = post_event(client, text_event(user, "tiem xong bi sot phai lam sao"))
     assert resp.status_code == 200
@@ -27,7 +29,9 @@ def test_signed_text_gets_exactly_one_reply(client: FlaskClient, rt: Runtime, fa
     assert "sốt" in texts[0].lower()
 
 
-def test_the_same_event_three_times_gets_one_reply(client: FlaskClient, rt: Runtime, fake_zalo: FakeZalo) -> None:
+def test_the_same_event_three_times_gets_one_reply(
+    client: FlaskClient, rt: Runtime, fake_zalo: FakeZalo
+) -> None:
     user = new_user_id()
     body = text_event(user, "xin chào")
     for _ in range(3):
@@ -85,7 +89,9 @@ def test_window_error_is_not_retried(client: FlaskClient, rt: Runtime, fake_zalo
     assert queued(rt) == 1 and rt.inbound.depth()["unprocessed"] == 0
 
 
-def test_follow_is_greeted_and_media_answered(client: FlaskClient, rt: Runtime, fake_zalo: FakeZalo) -> None:
+def test_follow_is_greeted_and_media_answered(
+    client: FlaskClient, rt: Runtime, fake_zalo: FakeZalo
+) -> None:
     user = new_user_id()
     post_event(client, follow_event(user))
     post_event(client, image_event(user))

@@ -8,7 +8,6 @@ import sys
 import time
 
 import redis
-
 from flask.testing import FlaskClient
 
 from bot.config import child_environment
