@@ -45,7 +45,8 @@ def load_rules(path: str | None = None) -> Rules:
         include=PhraseSet.of(data.get("include", ())),
         exclude=PhraseSet.of(data.get("exclude", ())),
         question=PhraseSet.of(data.get("question", ())),
-        negators=PhraseSet.of(data.get("negators", ())),
+        # strict: a bare "do" is as often "đỏ" (red rash) as "đỡ" (better)
+        negators=PhraseSet.of(data.get("negators", ()), strict_short=True),
         window=int(data.get("negation_window", 3)),
         fever_words=PhraseSet.of(fever.get("words", ())),
         child_words=PhraseSet.of(fever.get("child_words", ())),

@@ -37,6 +37,8 @@ CUES = (
     "kết nối nhân viên",
     "kết nối cán bộ",
     "có ai trực không",
+    "có ai trực",
+    "ai đang trực",
     "có ai ở đó không",
     "không muốn nói chuyện với bot",
     "không phải bot",

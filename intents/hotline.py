@@ -38,7 +38,16 @@ STRONG = (
     "điện thoại trạm y tế",
     "điện thoại trung tâm y tế",
 )
+ABOUT_VACCINATION = ("tiêm", "vắc xin", "mũi")
 WEAK = ("số điện thoại", "điện thoại", "liên hệ", "trung tâm y tế", "trạm y tế")
+
+
+def _weak(turn: Turn) -> bool:
+    """A bare "trạm y tế xã em" asks for the number; "có tiêm ở trạm y tế không" does not."""
+    weak = phrases(WEAK)
+    if not weak.search(turn.norm) or phrases(ABOUT_VACCINATION).search(turn.norm):
+        return False
+    return len(rest(turn.norm, weak)) <= 4
 
 
 def bid(turn: Turn) -> Bid | None:
@@ -47,7 +56,7 @@ def bid(turn: Turn) -> Bid | None:
     strong = phrases(STRONG)
     if strong.search(turn.norm):
         score = 90.0
-    elif phrases(WEAK).search(turn.norm) and len(rest(turn.norm, phrases(WEAK))) <= 4:
+    elif _weak(turn):
         score = 70.0
     else:
         return None

@@ -222,3 +222,25 @@ def test_second_miss_adds_hotline_and_masks_numbers(content: Content) -> None:
     assert second.session.misses == 2
     assert [b.payload for b in second.reply.buttons] == ["19009095"]
     assert say(content, "tiem xong bi sot", second.session).session.misses == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tiem xong ng noi man do khap nguoi va kho tho",  # "do" is red here, not "đỡ"
+        "me em tiem xong tho khong noi",
+    ],
+)
+def test_red_flags_behind_lookalike_negators(content: Content, text: str) -> None:
+    assert say(content, text).intent == "emergency"
+
+
+def test_asking_what_anaphylaxis_looks_like_is_not_an_emergency(content: Content) -> None:
+    assert say(content, "dau hieu phan ve sau tiem la gi").intent != "emergency"
+
+
+def test_a_vaccination_question_naming_the_health_station_is_not_a_hotline_request(
+    content: Content,
+) -> None:
+    assert say(content, "mai có tiêm ở trạm y tế không ạ").intent != "hotline"
+    assert say(content, "số điện thoại trạm y tế").intent == "hotline"

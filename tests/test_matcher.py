@@ -86,3 +86,13 @@ def test_fast_on_the_shipped_faq() -> None:
             index.match(norm)
     per_message = (time.perf_counter() - start) / 30
     assert per_message < 0.02  # target is a few ms; the bound leaves room for slow CI machines
+
+
+def test_pooled_profile_is_part_of_the_score(content: Content) -> None:
+    rows = content.index.scored(normalise("lỡ hẹn mũi 2 thì tiêm bù ở đâu"))
+    assert rows[0].faq_id == "tre-hen-mui-2"
+    assert 0 < rows[0].profile <= 100 and rows[0].score <= 100
+    excluded = content.index.scored(normalise("lỡ hẹn tiêm mũi 2"), exclude=("tre-hen-mui-2", 1))
+    full = content.index.scored(normalise("lỡ hẹn tiêm mũi 2"))
+    profile = {r.faq_id: r.profile for r in full}
+    assert {r.faq_id: r.profile for r in excluded}["tre-hen-mui-2"] < profile["tre-hen-mui-2"]

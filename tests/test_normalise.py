@@ -97,3 +97,17 @@ def test_idempotent_on_tricky_cases(text: str) -> None:
 )
 def test_mask_numbers(text: str, masked: str) -> None:
     assert mask_numbers(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("vo em dang co bau", "vợ em đang mang thai"),
+        ("tiem xong dau tay", "tiêm xong đau cánh tay"),
+        ("tiem cheo vac xin", "tiêm trộn vắc xin"),
+        ("tiem covid co mien phi ko", "tiêm covid có mất tiền không"),
+        ("app so suc khoe", "ứng dụng sskđt"),
+    ],
+)
+def test_synonym_groups_meet(a: str, b: str) -> None:
+    assert normalise(a).folded == normalise(b).folded

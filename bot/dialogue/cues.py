@@ -61,6 +61,8 @@ FILLERS = frozenset(
         "cả",
         "nhà",
         "shop",
+        "này",
+        "đây",
         "page",
         "ơi",
         "ah",

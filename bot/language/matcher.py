@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 from bot.language.lexicon import fold
 from bot.language.normalise import Normalised, normalise
 from bot.language.phrases import PhraseSet
+from bot.language.vectors import EntryVectors
 from bot.model import Candidate
 
 DOMAIN_PATH = Path(__file__).with_name("domain.yaml")
@@ -24,11 +25,15 @@ _LEADING_N = re.compile(r"\bn(?=[aeiouy])")
 
 # How the parts of a score are weighed, and how the domain gate scales it.
 FUZZY_WEIGHT = 0.3  # whole-message edit similarity to the closest phrasing
-OVERLAP_WEIGHT = 0.35  # how much of the message's specific words the entry knows
-COSINE_WEIGHT = 0.35  # how alike the message and the closest phrasing are, word by word
+OVERLAP_WEIGHT = 0.2  # how much of the message's specific words the entry knows
+COSINE_WEIGHT = 0.0  # how alike the message and the closest phrasing are, word by word
+PROFILE_WEIGHT = 0.5  # how alike the message and all phrasings of the entry pooled are
 NO_CUE_FACTOR = 0.88  # nothing in the message says "vaccination": only strong matches answer
 OUT_OF_DOMAIN_FACTOR = 0.5  # "tiêm phòng dại cho chó": never a vaccine answer
 MIN_MASS = 3.0  # a message of generic words only ("tiêm vắc xin") covers nothing specific
+UNKNOWN_IDF = 2.0  # a word no entry knows: rare, but says nothing about which entry
+
+SCORE_SCALE = 1.25  # pooled profiles score lower than single phrasings; keeps thresholds
 TYPO_SCORE = 84  # a word typed slightly wrong still counts when this similar to a known word
 
 
@@ -81,6 +86,20 @@ class Scored:
     fuzzy: float
     overlap: float
     cosine: float
+    profile: float = 0.0
+
+
+def _combine(fuzzy: float, overlap: float, cosine: float, profile: float) -> float:
+    return min(
+        100.0,
+        SCORE_SCALE
+        * (
+            FUZZY_WEIGHT * fuzzy
+            + OVERLAP_WEIGHT * overlap
+            + COSINE_WEIGHT * cosine
+            + PROFILE_WEIGHT * profile
+        ),
+    )
 
 
 class MatchIndex:
@@ -123,6 +142,7 @@ class MatchIndex:
             for f in feats:
                 self._postings.setdefault(f, []).append(p)
             self._norms.append(math.sqrt(sum(self._idf[f] ** 2 for f in feats)) or 1.0)
+        self._profiles = EntryVectors(phrasing_features, owners, len(self.ids), self._idf)
 
     def _content(self, norm: Normalised) -> list[str]:
         return [t for t in norm.folded_tokens if t not in self.domain.stopwords]
@@ -155,10 +175,7 @@ class MatchIndex:
                 best[owner] = max(best[owner], score)
         return best
 
-    def _overlap(self, norm: Normalised, skip: int = -1) -> list[float]:
-        content = [self._known(t) for t in self._content(norm)]
-        feats = _features(content)
-        weights = {f: self._idf.get(f, 2.0) for f in feats}
+    def _overlap(self, weights: Mapping[str, float], skip: int = -1) -> list[float]:
         total = max(sum(weights.values()), MIN_MASS)
         entries = list(self._entry_features)
         if skip >= 0:  # the entry as if that phrasing were not there
@@ -174,10 +191,13 @@ class MatchIndex:
             100.0 * sum(w for f, w in weights.items() if f in entry) / total for entry in entries
         ]
 
-    def _cosine(self, norm: Normalised, skip: int = -1) -> list[float]:
-        """Per entry, the best IDF-weighted cosine between the message and one phrasing."""
+    def _query(self, norm: Normalised) -> dict[str, float]:
+        """The message's words and word pairs, each weighed by how specific it is."""
         feats = _features([self._known(t) for t in self._content(norm)])
-        weights = {f: self._idf.get(f, 2.0) for f in feats}
+        return {f: self._idf.get(f, UNKNOWN_IDF) for f in feats}
+
+    def _cosine(self, weights: Mapping[str, float], skip: int = -1) -> list[float]:
+        """Per entry, the best IDF-weighted cosine between the message and one phrasing."""
         q_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         dots: dict[int, float] = {}
         for f, w in weights.items():
@@ -198,22 +218,18 @@ class MatchIndex:
         """
         factor = self.domain.factor(norm)
         skip = self._skip(exclude)
+        query = self._query(norm)  # the typo look-up is the slow part: once per message
         parts = zip(
             self.ids,
             self._fuzzy(norm, skip),
-            self._overlap(norm, skip),
-            self._cosine(norm, skip),
+            self._overlap(query, skip),
+            self._cosine(query, skip),
+            self._profiles.scores(query, skip),
             strict=True,
         )
         rows = [
-            Scored(
-                faq_id,
-                round(factor * (FUZZY_WEIGHT * f + OVERLAP_WEIGHT * o + COSINE_WEIGHT * c), 1),
-                f,
-                o,
-                c,
-            )
-            for faq_id, f, o, c in parts
+            Scored(i, round(factor * _combine(f, o, c, p), 1), f, o, c, p)
+            for i, f, o, c, p in parts
         ]
         return sorted(rows, key=lambda r: -r.score)
 

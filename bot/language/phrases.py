@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.language.lexicon import canonical_tokens, fold
 from bot.language.normalise import Normalised, normalise
@@ -54,17 +55,35 @@ class PhraseSet:
             out.append(Phrase(str(text), tokens, folded))
         return cls(tuple(out))
 
+    @cached_property
+    def _by_first(self) -> dict[str, tuple[Phrase, ...]]:
+        """Phrases by the forms their first word may be typed in, so a search skips the rest."""
+        index: dict[str, list[Phrase]] = {}
+        for p in self.phrases:
+            for form in {p.tokens[0], p.folded[0]}:
+                index.setdefault(form, []).append(p)
+        return {form: tuple(found) for form, found in index.items()}
+
+    def _candidates(self, tokens: tuple[str, ...]) -> list[Phrase]:
+        seen: dict[int, Phrase] = {}
+        for tok in set(tokens):
+            for p in self._by_first.get(tok, ()):
+                seen.setdefault(id(p), p)
+        return list(seen.values())
+
     def spans(self, norm: Normalised) -> list[tuple[int, int, Phrase]]:
         """Every (start, end, phrase) occurrence in the message, in text order."""
         found = [
             (start, start + len(p.tokens), p)
-            for p in self.phrases
+            for p in self._candidates(norm.tokens)
             for start in p.positions(norm.tokens)
         ]
-        return sorted(found, key=lambda s: (s[0], -s[1]))
+        return sorted(found, key=lambda s: (s[0], -s[1], self.phrases.index(s[2])))
 
     def search(self, norm: Normalised) -> bool:
-        return any(next(p.positions(norm.tokens), None) is not None for p in self.phrases)
+        return any(
+            next(p.positions(norm.tokens), None) is not None for p in self._candidates(norm.tokens)
+        )
 
     def __len__(self) -> int:
         return len(self.phrases)
