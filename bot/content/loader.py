@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import yaml
 
-from bot.content.lines import LineMap
+from bot.content.lines import LineMap, load_strict
 from bot.content.parse import Collector, parse_faq, parse_hotlines
 from bot.content.schema import District, FaqEntry, Hotline, Issue
 from bot.errors import ContentError
@@ -74,7 +74,7 @@ def _read(path: str | Path, c_file: str) -> tuple[bytes, object, Collector]:
     text = raw.decode("utf-8", errors="replace")
     collector = Collector(c_file, LineMap(text))
     try:
-        data = yaml.safe_load(text)
+        data = load_strict(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
