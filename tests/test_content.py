@@ -202,3 +202,21 @@ def test_wording_replies_fit() -> None:
         assert fits(reply)
     long = render.with_notices(Reply("x" * 1900), ["tin " * 100])
     assert fits(long)
+
+
+def test_button_titles_are_checked_and_used(files: tuple[Path, Path]) -> None:
+    faq, hot = files
+    text = faq.read_text("utf-8")
+    first_question = next(line for line in text.splitlines() if "question:" in line)
+    _edit(faq, first_question, first_question + '\n    title: "' + "x" * 36 + '"')
+    report = check(faq, hot)
+    assert any("title longer than 35" in e.message for e in report.errors), report.errors
+    _edit(faq, '"' + "x" * 36 + '"', '"Nút ngắn"')
+    content = load(faq, hot)
+    entry = next(e for e in content.entries.values() if e.title)
+    assert render.faq_button(entry).title == "Nút ngắn"
+
+
+def test_every_shipped_entry_has_a_button_title_that_fits(shipped: Content) -> None:
+    for entry in shipped.entries.values():
+        assert entry.title and len(entry.title) <= 35, entry.id

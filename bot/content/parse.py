@@ -29,6 +29,7 @@ FAQ_KEYS = frozenset(
         "id",
         "group",
         "question",
+        "title",
         "variants",
         "answer",
         "source",
@@ -39,6 +40,7 @@ FAQ_KEYS = frozenset(
         "review_by",
     ]
 )
+MAX_BUTTON_TITLE = 35  # Zalo button titles
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -130,6 +132,9 @@ def _entry(item: Any, path: tuple, c: Collector, groups: frozenset[str]) -> FaqE
     answer = c.text(item, path, entry_id, "answer")
     if "Nguồn:" in answer:
         c.add("warning", (*path, "answer"), entry_id, "answer repeats 'Nguồn:' (added by the bot)")
+    title = c.text(item, path, entry_id, "title", required=False)
+    if len(title) > MAX_BUTTON_TITLE:
+        c.error((*path, "title"), entry_id, f"title longer than {MAX_BUTTON_TITLE} characters")
     reviewed = c.day(item, path, entry_id, "reviewed")
     review_by = c.day(item, path, entry_id, "review_by")
     if reviewed and review_by and review_by < reviewed:
@@ -138,6 +143,7 @@ def _entry(item: Any, path: tuple, c: Collector, groups: frozenset[str]) -> FaqE
         id=entry_id,
         group=group,
         question=c.text(item, path, entry_id, "question"),
+        title=title,
         variants=variants,
         answer=answer,
         source=c.text(item, path, entry_id, "source"),

@@ -62,6 +62,7 @@ class FaqEntry:
     variants: tuple[str, ...]
     answer: str
     source: str
+    title: str = ""  # the button title (Zalo allows 35 characters); empty: the question, cut
     references: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()

@@ -47,7 +47,7 @@ def feedback_buttons(faq_id: str) -> tuple[Button, Button]:
 
 
 def faq_button(entry: FaqEntry) -> Button:
-    return Button(short(entry.question), "query", f"#faq {entry.id}")
+    return Button(entry.title or short(entry.question), "query", f"#faq {entry.id}")
 
 
 def answer(entry: FaqEntry, related: Sequence[FaqEntry] = ()) -> Reply:
