@@ -126,6 +126,9 @@ OPTIONS: dict[str, Option] = {
         "BROADCAST_TEMPLATE_PARAMS", "", _template_params, "template param=source,..."
     ),
     "subscriptions_path": Option("SUBSCRIPTIONS_PATH", "subscriptions.yaml"),
+    "broadcast_concurrency": Option(
+        "BROADCAST_CONCURRENCY", "4", _int, "Zalo calls in flight at once per broadcast"
+    ),
     "webhook_max_bytes": Option("WEBHOOK_MAX_BYTES", str(1024 * 1024), _int),
     "admin_pause_minutes": Option("ADMIN_PAUSE_MINUTES", "30", _int),
     "handoff_pause_minutes": Option("HANDOFF_PAUSE_MINUTES", "240", _int),
@@ -143,7 +146,7 @@ OPTIONS: dict[str, Option] = {
     "log_level": Option("LOG_LEVEL", "INFO"),
     "port": Option("PORT", "5000", _int),
     "web_host": Option("WEB_HOST", "127.0.0.1", doc="gunicorn bind address; 0.0.0.0 in Docker"),
-    "web_concurrency": Option("WEB_CONCURRENCY", "0", _int, "gunicorn workers; 0 = from CPU count"),
+    "web_concurrency": Option("WEB_CONCURRENCY", "0", _int, "gunicorn workers; 0 = one per CPU"),
     "forwarded_allow_ips": Option(
         "FORWARDED_ALLOW_IPS", "127.0.0.1,::1", doc="proxies whose X-Forwarded-* gunicorn trusts"
     ),
@@ -177,6 +180,7 @@ class Settings:
     broadcast_template_id: str = ""
     broadcast_template_params: tuple[tuple[str, str], ...] = ()
     subscriptions_path: str = "subscriptions.yaml"
+    broadcast_concurrency: int = 4
     webhook_max_bytes: int = 1024 * 1024
     admin_pause_minutes: int = 30
     handoff_pause_minutes: int = 240
@@ -268,7 +272,8 @@ def _cross_checks(v: Mapping[str, Any]) -> list[str]:
         url = str(v.get(key, ""))
         if not url.startswith(("http://", "https://")):
             problems.append(f"{OPTIONS[key].env}={url!r}: must start with http:// or https://")
-    positive = ("webhook_max_bytes", "flood_limit_per_minute", "inbound_maxlen", "port")
+    positive = ("webhook_max_bytes", "flood_limit_per_minute", "inbound_maxlen", "port",
+                "broadcast_concurrency")  # fmt: skip
     for key in (*positive, "inbound_partitions"):
         if key in v and v[key] <= 0:
             problems.append(f"{OPTIONS[key].env} must be positive")
