@@ -1,0 +1,83 @@
+"""Content tools for health staff: the question tester, content status, unanswered questions,
+residents' feedback per entry."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from bot.language.mask import mask_numbers
+from bot.store.stats import Stats
+from bot.web.admin import figures, snippets, tester
+from bot.web.admin.access import audit, requires, runtime
+from bot.web.admin.blueprint import admin
+
+MAX_QUESTION = 500
+UNANSWERED_SHOWN = 100
+
+
+@admin.get("/content/test")
+@requires("content")
+def content_tester() -> str:
+    return render_template("admin/content_tester.html", text="", result=None)
+
+
+@admin.post("/content/test")
+@requires("content")
+def content_tester_run() -> str:
+    text = request.form.get("text", "").strip()[:MAX_QUESTION]
+    rt = runtime()
+    result = tester.try_question(rt, text) if text else None
+    if result is not None:
+        # The question may be a resident's own words: the audit keeps only what was decided.
+        audit("content.test", result.get("faq_id") or "", f"intent={result.get('intent')}")
+    return render_template("admin/content_tester.html", text=text, result=result)
+
+
+@admin.get("/content")
+@requires("content")
+def content_status() -> str:
+    rt = runtime()
+    content = figures.content_or_none(rt)
+    status = tester.watcher_status(rt)
+    entries = getattr(content, "entries", {}) if content is not None else {}
+    return render_template(
+        "admin/content_status.html",
+        status=status,
+        entry_count=len(entries),
+        hotline_count=len(getattr(content, "hotlines", ())),
+        settings=rt.settings,
+    )
+
+
+@admin.get("/content/unanswered")
+@requires("content")
+def unanswered() -> str:
+    rt = runtime()
+    content = figures.content_or_none(rt)
+    rows = []
+    for text, count in Stats(rt.redis, rt.keys).unanswered(UNANSWERED_SHOWN):
+        masked = mask_numbers(text)  # stored masked already; masked again in case of old data
+        nearest = tester.nearest_entry(rt, masked) if content is not None else None
+        rows.append(
+            {
+                "text": masked,
+                "count": count,
+                "nearest": nearest,
+                "snippet": snippets.variant_snippet(masked, nearest, content),
+            }
+        )
+    return render_template("admin/unanswered.html", rows=rows)
+
+
+@admin.get("/content/feedback")
+@requires("content")
+def feedback() -> str:
+    rt = runtime()
+    stats = Stats(rt.redis, rt.keys)
+    rows = []
+    for faq_id, entry in figures.entries(rt).items():
+        votes = stats.feedback_of(faq_id)
+        up, down = votes.get("up", 0), votes.get("down", 0)
+        rows.append({"id": faq_id, "question": entry.question, "up": up, "down": down})
+    rows.sort(key=lambda r: (-r["down"], -(r["up"] + r["down"]), r["id"]))
+    return render_template("admin/feedback.html", rows=rows)

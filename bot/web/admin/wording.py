@@ -1,0 +1,72 @@
+"""Vietnamese names the console shows for broadcast statuses, recipient states and reasons."""
+
+from __future__ import annotations
+
+STATUS = {
+    "draft": "Bản nháp",
+    "approved": "Đã duyệt",
+    "scheduled": "Chờ đến giờ gửi",
+    "sending": "Đang gửi",
+    "done": "Đã gửi xong",
+    "cancelled": "Đã huỷ",
+    "expired": "Hết hạn",
+}
+STATE = {
+    "sent": "Đã nhận",
+    "pending": "Chờ gửi kèm tin trả lời",
+    "failed": "Không gửi được",
+    "skipped": "Bỏ qua",
+    "expired": "Hết hạn trước khi gửi được",
+    "in_progress": "Đang xử lý",
+}
+# Zalo's codes as documented for the OA API, and the bot's own reasons.
+REASON = {
+    "cs": "gửi trực tiếp (đã tương tác trong 7 ngày)",
+    "template": "gửi bằng mẫu tin đã duyệt",
+    "notice": "gửi kèm câu trả lời kế tiếp",
+    "window": "quá 7 ngày chưa tương tác với OA",
+    "-230": "quá 7 ngày chưa tương tác với OA (mã -230)",
+    "-232": "hết thời hạn tương tác (mã -232)",
+    "-213": "không còn quan tâm OA (mã -213)",
+    "-217": "đã chặn tin từ OA (mã -217)",
+    "-227": "tài khoản bị khoá hoặc không hoạt động quá 45 ngày (mã -227)",
+    "-244": "đã tắt loại tin này từ OA (mã -244)",
+    "-234": "không được gửi ban đêm 22:00–06:00 (mã -234)",
+    "-32": "vượt giới hạn gọi API của Zalo (mã -32)",
+    "unsubscribed": "đã huỷ đăng ký trước khi gửi",
+    "daily-cap": "đã nhận đủ số thông báo trong ngày",
+    "cancelled": "thông báo bị huỷ",
+    "in-doubt": "không rõ đã nhận chưa (tiến trình dừng giữa chừng) — không gửi lại để tránh trùng",
+    "forgotten": "người dân yêu cầu xoá dữ liệu",
+    "error": "lỗi hệ thống",
+}
+
+HISTORY = {
+    "created": "soạn bản nháp",
+    "approved": "duyệt",
+    "scheduled": "lên lịch gửi",
+    "sending started": "bắt đầu gửi",
+    "paused": "tạm dừng",
+    "done": "gửi xong",
+    "expired": "hết hạn",
+    "cancelled": "huỷ",
+    "closed": "khép lại",
+}
+
+
+def status_name(status: str) -> str:
+    return STATUS.get(status, status)
+
+
+def state_name(state: str) -> str:
+    return STATE.get(state, state)
+
+
+def reason_name(reason: str) -> str:
+    if reason in REASON:
+        return REASON[reason]
+    return f"mã lỗi Zalo {reason}" if reason.lstrip("-").isdigit() else reason
+
+
+def history_name(action: str) -> str:
+    return HISTORY.get(action, action)
