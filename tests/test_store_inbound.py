@@ -18,22 +18,22 @@ def make(url: str, partitions: int = 4) -> Inbound:
 
 def test_accept_dedupes_and_records_interaction(redis_url: str, rdb: redis.Redis) -> None:
     inbound = make(redis_url)
-    assert inbound.accept("m1", "42", "user_send_text", "{}", 1000, interaction=True)
-    assert not inbound.accept("m1", "42", "user_send_text", "{}", 2000, interaction=True)
+    assert inbound.accept("m1", "42", "user_send_text", "{}", 1000, seen_ms=1000)
+    assert not inbound.accept("m1", "42", "user_send_text", "{}", 2000, seen_ms=1000)
     assert inbound.depth()["length"] == 1
     assert rdb.get(Keys("t:").last_seen("42")) == "1000"
 
 
 def test_non_interactions_do_not_touch_the_window(redis_url: str, rdb: redis.Redis) -> None:
     inbound = make(redis_url)
-    inbound.accept("u1", "42", "unfollow", "{}", 1000, interaction=False)
+    inbound.accept("u1", "42", "unfollow", "{}", 1000, seen_ms=None)
     assert rdb.get(Keys("t:").last_seen("42")) is None
 
 
 def test_one_residents_events_stay_in_one_partition_in_order(redis_url: str) -> None:
     inbound = make(redis_url)
     for i in range(5):
-        inbound.accept(f"m{i}", "777", "user_send_text", str(i), i, interaction=True)
+        inbound.accept(f"m{i}", "777", "user_send_text", str(i), i, seen_ms=i)
     p = partition_of("777", 4)
     got = inbound.read(p, "w1", pending=False)
     assert [e.body for e in got] == ["0", "1", "2", "3", "4"]
@@ -43,7 +43,7 @@ def test_one_residents_events_stay_in_one_partition_in_order(redis_url: str) -> 
 
 def test_a_new_lease_holder_reclaims_pending_entries(redis_url: str) -> None:
     inbound = make(redis_url)
-    inbound.accept("m1", "9", "user_send_text", "a", 1, interaction=True)
+    inbound.accept("m1", "9", "user_send_text", "a", 1, seen_ms=1000)
     p = partition_of("9", 4)
     assert len(inbound.read(p, "dead-worker", pending=False)) == 1  # read, never acked
     assert inbound.read(p, "new-worker", pending=False) == []

@@ -325,3 +325,21 @@ def test_token_answers_without_access_token_are_errors(
 def test_expires_in_as_string_or_number(expires_in: object) -> None:
     pair = oauth._pair({"access_token": "a", "refresh_token": "r", "expires_in": expires_in}, 10.0)
     assert pair.expires_at == 90010.0
+
+
+def test_concurrent_first_use_on_an_empty_redis_all_get_the_seed(
+    fake: FakeZalo, redis_url: str
+) -> None:
+    stores = [
+        store_for(fake, redis.Redis.from_url(redis_url, decode_responses=True)) for _ in range(8)
+    ]
+    it = iter(stores)
+    lock = threading.Lock()
+
+    def work() -> str:
+        with lock:
+            store = next(it)
+        return store.access_token()
+
+    results = run_together(8, work)
+    assert results == [fake.access_token] * 8  # the losers of the seeding race read the winner's

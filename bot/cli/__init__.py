@@ -6,23 +6,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from bot.cli import chat, worker, zalo
+    from bot.cli import broadcast, chat, faq, users, worker, zalo
 
-    for command in (worker.worker_command, chat.chat_command, zalo.zalo_cli):
+    for command in (
+        worker.worker_command,
+        chat.chat_command,
+        zalo.zalo_cli,
+        faq.faq_cli,
+        broadcast.broadcast_cli,
+        users.users_cli,
+    ):
         app.cli.add_command(command)
-    _optional(app)
-
-
-def _optional(app: Flask) -> None:
-    try:
-        from bot.cli.faq import faq_cli
-
-        app.cli.add_command(faq_cli)
-    except ImportError:
-        pass
-    try:
-        from bot.cli.broadcast import broadcast_cli
-
-        app.cli.add_command(broadcast_cli)
-    except ImportError:
-        pass

@@ -31,6 +31,10 @@ def welcome(rt: Runtime) -> Reply:
     return wording.welcome()
 
 
+def subscription_offer(rt: Runtime) -> Reply:
+    return subscriptions.subscription_offer(rt)
+
+
 def info_received() -> Reply:
     return wording.info_received()
 

@@ -19,6 +19,7 @@ from bot.model import (
 )
 from bot.services import conversation, residents_data
 from bot.services.delivery import Delivery
+from bot.services.ingest import DELETION_KINDS
 from bot.services.runtime import Runtime
 from bot.store.inbound import Entry
 from bot.store.residents import Residents
@@ -28,7 +29,6 @@ from bot.zalo.events import parse_event
 log = logging.getLogger(__name__)
 
 HANDOFF_TAG = "Cần tư vấn viên"
-DELETION_KINDS = frozenset({"user_withdraw", "user_withdraw_consent", "user_request_delete_data"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def _follow(rt: Runtime, event: Follow, delivery: Delivery) -> Outcome:
         residents_data.forget(rt, user_id)
         return Outcome(event.kind, outcome="forgotten")
     delivery.send(user_id, conversation.welcome(rt))
+    delivery.send(user_id, conversation.subscription_offer(rt))
     return Outcome(event.kind, outcome="welcomed")
 
 

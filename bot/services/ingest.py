@@ -10,7 +10,9 @@ from bot.services.runtime import Runtime
 from bot.store.client import RedisError
 from bot.store.residents import Residents
 
-QUEUED_OTHER_KINDS = frozenset(
+WINDOW_MS = 7 * 24 * 3600 * 1000
+CLOCK_SKEW_MS = 5 * 60 * 1000
+DELETION_KINDS = frozenset(
     {"user_withdraw", "user_withdraw_consent", "user_request_delete_data"}
 )
 
@@ -40,14 +42,23 @@ def _ingest(rt: Runtime, event: Event, body: str, now_ms: int) -> str:
         return "echo"
     if not event.user_id:
         return "ignored"
-    if isinstance(event, OtherEvent) and event.kind not in QUEUED_OTHER_KINDS:
+    if isinstance(event, OtherEvent) and event.kind not in DELETION_KINDS:
         return "ignored"
     if not (is_interaction(event) or isinstance(event, Follow | OtherEvent)):
         return "ignored"
+    seen_ms = interaction_time(event, now_ms) if is_interaction(event) else None
     accepted = rt.inbound.accept(
-        event.dedupe_id, event.user_id, event.kind, body, now_ms, interaction=is_interaction(event)
+        event.dedupe_id, event.user_id, event.kind, body, now_ms, seen_ms=seen_ms
     )
     return "queued" if accepted else "duplicate"
+
+
+def interaction_time(event: Event, now_ms: int) -> int:
+    """When the resident acted: the event's own time (a retry an hour later keeps it), unless
+    it is implausible (ahead of our clock, or older than the window), then the receive time."""
+    if now_ms - WINDOW_MS < event.timestamp_ms <= now_ms + CLOCK_SKEW_MS:
+        return min(event.timestamp_ms, now_ms)
+    return now_ms
 
 
 def local_text_event(app_id: str, user_id: str, text: str, now_ms: int) -> dict:

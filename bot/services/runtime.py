@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from bot.content.watcher import ContentWatcher
     from bot.store.client import Redis
     from bot.store.inbound import Inbound
-    from bot.store.metrics import Metrics
+    from bot.store.metrics import BufferedCounters, Metrics
     from bot.store.throttle import Throttle
     from bot.store.tokens import TokenStore
     from bot.store.workers import Workers
@@ -148,6 +148,13 @@ class Runtime:
         from bot.store.metrics import Metrics
 
         return Metrics(self.redis, self.keys)
+
+    @cached_property
+    def hot_counters(self) -> BufferedCounters:
+        """Counters for the webhook's hot path, written to Redis about once a second."""
+        from bot.store.metrics import BufferedCounters
+
+        return BufferedCounters(self.metrics)
 
     @cached_property
     def sender(self) -> Sender:

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 IDLE_SLEEP = 0.05
 LEASE_RENEW_SECONDS = 1.0
+BROADCAST_IDLE_SLEEP = 0.5
+BROADCAST_JOIN_SECONDS = 30.0
 
 
 class Worker:
@@ -58,6 +60,11 @@ class Worker:
 
     def run(self) -> None:
         log.info("worker started", extra={"worker": self.name, "burst": self.burst})
+        sender = None
+        if self.broadcasts and not self.burst:
+            # Broadcast rounds take seconds; residents' messages must not wait behind them.
+            sender = threading.Thread(target=self._broadcast_loop, name="broadcasts", daemon=True)
+            sender.start()
         backoff = 0.5
         while not self.stopping.is_set():
             try:
@@ -74,6 +81,8 @@ class Worker:
                 break
             if done == 0:
                 self.stopping.wait(IDLE_SLEEP)
+        if sender is not None:
+            sender.join(BROADCAST_JOIN_SECONDS)
         self.shutdown()
 
     def shutdown(self) -> None:
@@ -101,7 +110,7 @@ class Worker:
             if self.stopping.is_set():
                 break
             done += self._drain(partition)
-        if self.broadcasts and not self.stopping.is_set():
+        if self.broadcasts and self.burst and not self.stopping.is_set():
             done += self._broadcasts()
         return done
 
@@ -167,8 +176,24 @@ class Worker:
         metrics.observe(EVENT_SECONDS, {"event": outcome.kind}, seconds)
         metrics.inc(INTENTS, {"intent": outcome.intent, "outcome": outcome.outcome})
 
+    def _broadcast_loop(self) -> None:
+        backoff = 0.5
+        while not self.stopping.is_set():
+            try:
+                done = self._broadcasts()
+                backoff = 0.5
+            except (RedisError, StoreUnavailable):
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            except Exception:  # keep the loop alive; the failure is in the log
+                log.exception("broadcast round failed")
+                done = 0
+            if done == 0:
+                self.stopping.wait(BROADCAST_IDLE_SLEEP)
+
     def _broadcasts(self) -> int:
-        from bot.services.broadcast_delivery import run_broadcasts_once
+        from bot.services.broadcasts import run_broadcasts_once
 
         try:
             return run_broadcasts_once(self.rt)

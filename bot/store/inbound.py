@@ -7,7 +7,6 @@ handled in order while different residents are spread over workers.
 
 from __future__ import annotations
 
-import contextlib
 import zlib
 from dataclasses import dataclass
 
@@ -20,6 +19,16 @@ from bot.store.keys import INBOUND_GROUP, Keys
 DEDUPE_SECONDS = 2 * 24 * 3600  # Zalo retries for about an hour; keep ids well beyond that
 REPLIED_SECONDS = 2 * 24 * 3600
 LAST_SEEN_SECONDS = 8 * 24 * 3600  # the consultation window is 7 days
+
+
+# KEYS[1] dedupe key, KEYS[2] partition stream; ARGV: dedupe ttl, stream maxlen, event id,
+# user id, kind, body, received ms. Queues the event unless its id was seen; 1 if queued.
+_ACCEPT = """
+if not redis.call('SET', KEYS[1], ARGV[7], 'NX', 'EX', ARGV[1]) then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
+  'e', ARGV[3], 'u', ARGV[4], 'k', ARGV[5], 'b', ARGV[6], 't', ARGV[7])
+return 1
+"""
 
 
 @dataclass(frozen=True)
@@ -42,31 +51,29 @@ class Inbound:
     def __init__(self, r: Redis, keys: Keys, *, partitions: int = 8, maxlen: int = 100_000):
         self.r, self.keys, self.partitions = r, keys, partitions
         self.maxlen_each = max(100, maxlen // partitions)
+        self._accept = r.register_script(_ACCEPT)
 
     # producer side (webhook) ------------------------------------------------------------
     def accept(
-        self, event_id: str, user_id: str, kind: str, body: str, now_ms: int, *, interaction: bool
+        self, event_id: str, user_id: str, kind: str, body: str, now_ms: int, *, seen_ms: int | None
     ) -> bool:
-        """Queue an event once; False when it was already accepted (a Zalo retry)."""
-        dedupe = self.keys.dedupe(event_id)
-        try:
-            if not self.r.set(dedupe, now_ms, nx=True, ex=DEDUPE_SECONDS):
-                return False
-            stream = self.keys.inbound(partition_of(user_id, self.partitions))
-            fields = {"e": event_id, "u": user_id, "k": kind, "b": body, "t": now_ms}
-            self.r.xadd(stream, fields, maxlen=self.maxlen_each, approximate=True)  # type: ignore[arg-type]
-        except redis.RedisError as exc:
-            self._forget_dedupe(dedupe)
-            raise StoreUnavailable(str(exc)) from exc
-        if interaction:
-            self.record_interaction(user_id, now_ms)
-        return True
+        """Queue an event once; False when it was already accepted (a Zalo retry).
 
-    def _forget_dedupe(self, dedupe: str) -> None:
-        # With Redis down the key cannot be removed either; it expires, so Zalo's retry after
-        # that is accepted again.
-        with contextlib.suppress(redis.RedisError):
-            self.r.delete(dedupe)
+        One round trip: the dedupe check and the XADD run in one script (their keys share the
+        partition's hash tag), pipelined with the consultation-window record.
+        """
+        partition = partition_of(user_id, self.partitions)
+        keys = [self.keys.dedupe(partition, event_id), self.keys.inbound(partition)]
+        args = [DEDUPE_SECONDS, self.maxlen_each, event_id, user_id, kind, body, now_ms]
+        try:
+            with self.r.pipeline(transaction=False) as pipe:
+                self._accept(keys=keys, args=args, client=pipe)
+                if seen_ms is not None:
+                    pipe.set(self.keys.last_seen(user_id), seen_ms, ex=LAST_SEEN_SECONDS)
+                queued = pipe.execute()[0]
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return bool(queued)
 
     def record_interaction(self, user_id: str, now_ms: int) -> None:
         """The resident's last interaction: Zalo's 7-day consultation window."""

@@ -74,8 +74,9 @@ class Keys:
     def sending(self, event_id: str) -> str:
         return self._k("sending", event_id)
 
-    def dedupe(self, event_id: str) -> str:
-        return self._k("dedupe", event_id)
+    def dedupe(self, partition: int, event_id: str) -> str:
+        """Beside its stream partition, so one script can check it and queue the event."""
+        return self._k("{inbound:" + str(partition) + "}", "dedupe", event_id)
 
     def replied(self, event_id: str) -> str:
         return self._k("replied", event_id)
@@ -152,3 +153,8 @@ class Keys:
 
     def content_status(self) -> str:
         return self._k("content-status")
+
+    # metrics shared by every process ------------------------------------------------------
+    def metric(self, family: str) -> str:
+        """One hash per metric family; each observation touches this one key only."""
+        return self._k("metrics", family)

@@ -109,7 +109,8 @@ class TokenStore:
 
     def _load(self) -> dict[str, str]:
         record = self._read()
-        if not record and self._seed():
+        if not record:
+            self._seed()  # another process may win the seeding race: read what it stored
             record = self._read()
         if not record:
             raise TokenUnavailable(NO_TOKEN, "no Zalo token; set the seeds or authorise the OA")

@@ -26,7 +26,7 @@ _unverified_logged = threading.Event()
 def _reply(status: int, outcome: str) -> tuple[Response, int]:
     log.info("webhook", extra={"status": status, "outcome": outcome})
     if status != 503:  # with Redis down there is nowhere to count
-        current_app.extensions["bot"].metrics.inc(WEBHOOK_REQUESTS, {"outcome": outcome})
+        current_app.extensions["bot"].hot_counters.inc(WEBHOOK_REQUESTS, {"outcome": outcome})
     return jsonify({"ok": status == 200, "outcome": outcome}), status
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from flask.testing import FlaskClient
 
@@ -97,8 +98,9 @@ def test_follow_is_greeted_and_media_answered(
     post_event(client, image_event(user))
     run_worker(rt)
     texts = fake_zalo.texts_to(user)
-    assert len(texts) == 2
+    assert len(texts) == 3  # the greeting, the subscription offer, the "text only" answer
     assert "Nam Định" in texts[0]
+    assert "nhận lịch tiêm" in texts[1]
 
 
 def test_flood_is_told_once_and_the_rest_ignored(bot_env, fake_zalo: FakeZalo) -> None:
@@ -126,3 +128,15 @@ def test_store_down_gives_503(bot_env, fake_zalo: FakeZalo) -> None:
     app = create_app({**bot_env, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     resp = post_event(app.test_client(), text_event(new_user_id(), "chào"))
     assert resp.status_code == 503
+
+
+def test_the_window_records_when_the_resident_wrote(client: FlaskClient, rt: Runtime) -> None:
+    user = new_user_id()
+    an_hour_ago = str(int(time.time() * 1000) - 3600 * 1000)
+    body = text_event(user, "chào", timestamp=an_hour_ago)
+    assert post_event(client, body).status_code == 200
+    assert post_event(client, body).status_code == 200  # Zalo's retry an hour later
+    assert rt.redis.get(rt.keys.last_seen(user)) == an_hour_ago
+    future = text_event(user, "chào", timestamp=str(int(time.time() * 1000) + 86_400_000))
+    post_event(client, future)
+    assert int(rt.redis.get(rt.keys.last_seen(user))) <= int(time.time() * 1000)
