@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 
-import redis
 from flask.testing import FlaskClient
 
 from bot.config import child_environment
@@ -15,6 +14,7 @@ from bot.zalo.fake_events import new_user_id, text_event
 from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
 from tests.integration.conftest import post_event
+from tests.redis_server import client_for
 
 
 def start_worker(env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
@@ -50,12 +50,13 @@ def test_sigkill_mid_processing_loses_nothing_and_duplicates_nothing(
     first = start_worker(env, "crash-1")
     try:
         assert wait_until(lambda: len(fake_zalo.sent) >= 5, 30), "worker never replied"
+        time.sleep(0.2)  # half a send: the next reply is on its way to Zalo
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
         if first.poll() is None:
             first.kill()
-    rdb = redis.Redis.from_url(bot_env["REDIS_URL"], decode_responses=True)
+    rdb = client_for(bot_env["REDIS_URL"])
     sending = {k.split(":", 2)[2] for k in rdb.scan_iter("it:sending:*")}
     replied = {k.split(":", 2)[2] for k in rdb.scan_iter("it:replied:*")}
     assert sending - replied, "the kill should land while a reply is being sent"
