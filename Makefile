@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m bot.local
 
+# The whole suite on one redis-server, then the integration suite again on a three-master
+# Redis Cluster (the fixtures start it), so the same code is proven on both.
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+	TEST_REDIS=cluster $(PY) -m pytest $(PYTEST_ARGS) tests/integration
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

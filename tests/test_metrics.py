@@ -16,6 +16,7 @@ from bot.store.broadcasts import BroadcastStore
 from bot.store.keys import Keys
 from bot.store.metrics import Metrics
 from bot.zalo.fake_events import APP_ID, OA_SECRET, sign_event, text_event
+from tests.redis_server import client_for
 
 
 @pytest.fixture
@@ -84,8 +85,8 @@ def test_histogram_buckets_are_cumulative(client: FlaskClient, metrics: Metrics)
 
 def test_two_processes_share_one_series(redis_url: str) -> None:
     """Separate clients (as separate gunicorn workers or machines would be) add to one total."""
-    first = Metrics(redis.Redis.from_url(redis_url, decode_responses=True), Keys("mt:"))
-    second = Metrics(redis.Redis.from_url(redis_url, decode_responses=True), Keys("mt:"))
+    first = Metrics(client_for(redis_url), Keys("mt:"))
+    second = Metrics(client_for(redis_url), Keys("mt:"))
     first.inc("broadcast_sends", {"result": "sent"})
     second.inc("broadcast_sends", {"result": "sent"}, 4)
     assert first.snapshot()["broadcast_sends"] == {("sent",): 5.0}

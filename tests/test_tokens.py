@@ -19,6 +19,7 @@ from bot.store.keys import Keys
 from bot.store.tokens import TokenStore
 from bot.zalo import oauth
 from bot.zalo.fake_server import FakeZalo
+from tests.redis_server import client_for
 
 KEYS = Keys("t:")
 REDIRECT = "https://bot.example.gov.vn/zalo/oauth/callback"
@@ -73,11 +74,9 @@ def run_together(n: int, work: Callable[[], str]) -> list[str | BaseException]:
 
 def test_four_threads_on_an_expired_token_refresh_once(fake: FakeZalo, redis_url: str) -> None:
     fake.latency = 0.15  # a slow token endpoint widens any race
-    expire_stored(store_for(fake, redis.Redis.from_url(redis_url, decode_responses=True)), fake)
+    expire_stored(store_for(fake, client_for(redis_url)), fake)
     old = fake.access_token
-    stores = [
-        store_for(fake, redis.Redis.from_url(redis_url, decode_responses=True)) for _ in range(4)
-    ]
+    stores = [store_for(fake, client_for(redis_url)) for _ in range(4)]
     it = iter(stores)
     lock = threading.Lock()
 
@@ -106,7 +105,7 @@ def test_four_threads_reporting_a_rejected_token_refresh_once(
 def _process_worker(redis_url: str, fake_url: str, app_id: str, secret: str, barrier: Any,
                     out: Any) -> None:  # fmt: skip
     store = TokenStore(
-        redis.Redis.from_url(redis_url, decode_responses=True),
+        client_for(redis_url),
         KEYS,
         refresher_for(fake_url, app_id, secret),
     )
@@ -330,9 +329,7 @@ def test_expires_in_as_string_or_number(expires_in: object) -> None:
 def test_concurrent_first_use_on_an_empty_redis_all_get_the_seed(
     fake: FakeZalo, redis_url: str
 ) -> None:
-    stores = [
-        store_for(fake, redis.Redis.from_url(redis_url, decode_responses=True)) for _ in range(8)
-    ]
+    stores = [store_for(fake, client_for(redis_url)) for _ in range(8)]
     it = iter(stores)
     lock = threading.Lock()
 

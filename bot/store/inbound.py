@@ -66,14 +66,23 @@ class Inbound:
         keys = [self.keys.dedupe(partition, event_id), self.keys.inbound(partition)]
         args = [DEDUPE_SECONDS, self.maxlen_each, event_id, user_id, kind, body, now_ms]
         try:
-            with self.r.pipeline(transaction=False) as pipe:
-                self._accept(keys=keys, args=args, client=pipe)
-                if seen_ms is not None:
-                    pipe.set(self.keys.last_seen(user_id), seen_ms, ex=LAST_SEEN_SECONDS)
-                queued = pipe.execute()[0]
+            for attempt in range(2):
+                with self.r.pipeline(transaction=False) as pipe:
+                    # EVALSHA itself: a Script object in a pipeline makes redis-py send SCRIPT
+                    # EXISTS first, a second round trip on every webhook request. The raw
+                    # command, as a cluster pipeline refuses .evalsha() (it routes it by key).
+                    pipe.execute_command("EVALSHA", self._accept.sha, len(keys), *keys, *args)
+                    if seen_ms is not None:
+                        pipe.set(self.keys.last_seen(user_id), seen_ms, ex=LAST_SEEN_SECONDS)
+                    try:
+                        return bool(pipe.execute()[0])
+                    except redis.exceptions.NoScriptError:
+                        if attempt:
+                            raise
+                        self.r.script_load(_ACCEPT)  # a restarted or flushed Redis
         except redis.RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
-        return bool(queued)
+        return False  # not reached: the second attempt returns or raises
 
     def record_interaction(self, user_id: str, now_ms: int) -> None:
         """The resident's last interaction: Zalo's 7-day consultation window."""

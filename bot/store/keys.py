@@ -1,8 +1,12 @@
 """One key builder: every Redis key comes from here, under one prefix.
 
-Keys used together in one atomic operation share a hash tag ({...}), so the same code runs on
-Redis Cluster: per-resident keys use {u:<user_id>}, the token record {zalo}, each inbound stream
-partition {inbound:N}, one broadcast's keys {b:<id>}, the subscription index {subs}.
+Keys used together in one atomic operation (a MULTI/EXEC pipeline, a Lua script, a multi-key
+command) share a hash tag ({...}), so the same code runs on Redis Cluster: per-resident keys use
+{u:<user_id>}, the token record, its lock, OAuth states and the send throttle {zalo}, each inbound
+stream partition with its dedupe marks {inbound:N}, one broadcast's keys {b:<id>}, the
+subscription index {subs} (one SUNION reads several of its sets), console accounts and their
+index {admin}. Every other key is used alone or in non-transactional pipelines, which a cluster
+client splits by node.
 """
 
 from __future__ import annotations
@@ -143,10 +147,11 @@ class Keys:
 
     # admin console ------------------------------------------------------------------------
     def admin_user(self, name: str) -> str:
-        return self._k("admin", "user", name)
+        """Beside the account index: creating or deleting an account updates both at once."""
+        return self._k("{admin}", "user", name)
 
     def admin_users(self) -> str:
-        return self._k("admin", "users")
+        return self._k("{admin}", "users")
 
     def login_attempts(self, who: str) -> str:
         return self._k("admin", "login", who)
