@@ -111,3 +111,9 @@ def test_mask_numbers(text: str, masked: str) -> None:
 )
 def test_synonym_groups_meet(a: str, b: str) -> None:
     assert normalise(a).folded == normalise(b).folded
+
+
+def test_idempotent_across_sentence_breaks() -> None:
+    for text in ("DC!KG0", "tiêm rồi. K biết", "con nặng 20 kg. uống thuốc dc k"):
+        once = normalise(text).accented
+        assert normalise(once).accented == once, text

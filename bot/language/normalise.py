@@ -76,6 +76,8 @@ def normalise(text: object, lexicon: Lexicon | None = None) -> Normalised:
     for segment in _SENTENCE_BREAK.split(s):
         seg_tokens, upper_k = _segment_tokens(segment)
         tokens.extend(lex.expand(seg_tokens, upper_k))
-    tokens = _strip_points(tokens)
+    # Once more over the whole message, which is what a second normalisation sees (the
+    # sentence breaks are gone by then): that keeps normalising idempotent.
+    tokens = _strip_points(lex.expand(tokens, frozenset()))
     accented = " ".join(tokens)
     return Normalised(raw=raw, accented=accented, folded=fold(accented), tokens=tuple(tokens))
