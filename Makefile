@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench soak clean
+.PHONY: run test lint format bench soak screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+screenshots: $(STAMP)
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/e2e
 
 bench: $(STAMP)
 	$(PY) -m bench
