@@ -190,4 +190,6 @@ class BufferedCounters:
             pending, self._pending = self._pending, {}
             self._flushed = self.clock()
         if pending:
-            self.metrics._write(lambda pipe: [pipe.hincrby(k, f, n) for (k, f), n in pending.items()])
+            self.metrics._write(
+                lambda pipe: [pipe.hincrby(k, f, n) for (k, f), n in pending.items()]
+            )
