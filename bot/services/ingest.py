@@ -12,9 +12,7 @@ from bot.store.residents import Residents
 
 WINDOW_MS = 7 * 24 * 3600 * 1000
 CLOCK_SKEW_MS = 5 * 60 * 1000
-DELETION_KINDS = frozenset(
-    {"user_withdraw", "user_withdraw_consent", "user_request_delete_data"}
-)
+DELETION_KINDS = frozenset({"user_withdraw", "user_withdraw_consent", "user_request_delete_data"})
 
 
 def is_interaction(event: Event) -> bool:
