@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from bot import logs
 from bot.config import Settings, load_settings
@@ -31,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = ConsoleOnlySessions()
     app.extensions["bot"] = Runtime(settings)
 
     from bot import cli, web
@@ -39,6 +41,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     _announce(settings)
     return app
+
+
+class ConsoleOnlySessions(SecureCookieSessionInterface):
+    """No cookie session for Zalo's webhook: it never uses one, and it is the hot path."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith("/webhook/"):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -113,6 +113,7 @@ OPTIONS: dict[str, Option] = {
     "zalo_oauth_redirect_uri": Option("ZALO_OAUTH_REDIRECT_URI", "", doc="OAuth callback URL"),
     "zalo_site_verification": Option("ZALO_SITE_VERIFICATION", "", doc="domain meta tag"),
     "zalo_buttons": Option("ZALO_BUTTONS", "true", _bool, "send button templates"),
+    "zalo_proxy": Option("ZALO_PROXY", "", doc="HTTP(S) proxy for calls to Zalo, if any"),
     "zalo_timeout_seconds": Option("ZALO_TIMEOUT_SECONDS", "5", _float),
     "zalo_send_rate": Option("ZALO_SEND_RATE", "40", _float, "sends per second, all workers"),
     "faq_path": Option("FAQ_PATH", "faq.yaml"),
@@ -169,6 +170,7 @@ class Settings:
     zalo_oauth_redirect_uri: str = ""
     zalo_site_verification: str = ""
     zalo_buttons: bool = True
+    zalo_proxy: str = ""
     zalo_timeout_seconds: float = 5.0
     zalo_send_rate: float = 40.0
     faq_path: str = "faq.yaml"

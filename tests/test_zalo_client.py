@@ -329,3 +329,13 @@ def test_sent_attempts_include_refused_calls(fake: FakeZalo, client: ZaloClient)
         {"user_id": "2468458835296197922", "text": "Nhắc lịch", "error": -230},
         {"user_id": "1111111111111111111", "text": "Xin chào", "error": 0},
     ]
+
+
+def test_the_session_uses_only_the_configured_proxy() -> None:
+    from bot.zalo.client import _session
+
+    assert _session("").trust_env is False and not _session("").proxies
+    assert _session("http://proxy.local:3128").proxies == {
+        "http": "http://proxy.local:3128",
+        "https": "http://proxy.local:3128",
+    }

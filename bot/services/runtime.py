@@ -136,12 +136,13 @@ class Runtime:
             buttons=s.zalo_buttons,
             throttle=self.throttle,
             observe=self._count_zalo_call,
+            proxy=s.zalo_proxy,
         )
 
     def _count_zalo_call(self, path: str, code: int) -> None:
         from bot.store.metrics import ZALO_CALLS
 
-        self.metrics.inc(ZALO_CALLS, {"endpoint": path, "code": code})
+        self.hot_counters.inc(ZALO_CALLS, {"endpoint": path, "code": code})
 
     @cached_property
     def metrics(self) -> Metrics:
@@ -151,7 +152,7 @@ class Runtime:
 
     @cached_property
     def hot_counters(self) -> BufferedCounters:
-        """Counters for the webhook's hot path, written to Redis about once a second."""
+        """Counters for hot paths (webhook, worker turns, Zalo calls), written about once a second."""
         from bot.store.metrics import BufferedCounters
 
         return BufferedCounters(self.metrics)

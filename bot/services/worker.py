@@ -87,6 +87,7 @@ class Worker:
 
     def shutdown(self) -> None:
         try:
+            self.rt.hot_counters.flush()
             for partition in list(self.owned):
                 self.rt.workers.release(partition, self.name)
             self.rt.workers.leave(self.name)
@@ -174,7 +175,7 @@ class Worker:
     def _count(self, outcome: Outcome, seconds: float) -> None:
         metrics = self.rt.metrics
         metrics.observe(EVENT_SECONDS, {"event": outcome.kind}, seconds)
-        metrics.inc(INTENTS, {"intent": outcome.intent, "outcome": outcome.outcome})
+        self.rt.hot_counters.inc(INTENTS, {"intent": outcome.intent, "outcome": outcome.outcome})
 
     def _broadcast_loop(self) -> None:
         backoff = 0.5

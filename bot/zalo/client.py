@@ -84,6 +84,7 @@ class ZaloClient:
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         observe: Callable[[str, int], None] | None = None,
+        proxy: str = "",
     ):
         self.observe = observe  # told (path, code) after every HTTP exchange; 0 is success
         self.api_base = api_base.rstrip("/")
@@ -91,7 +92,7 @@ class ZaloClient:
         self.timeout = (min(timeout, CONNECT_TIMEOUT_CAP), timeout)
         self.buttons = buttons
         self.throttle = throttle
-        self.session = session or requests.Session()
+        self.session = session or _session(proxy)
         self.max_attempts = max(1, max_attempts)
         self.backoff = backoff
         self.sleep = sleep
@@ -290,3 +291,13 @@ def _int(raw: Any, default: int) -> int:
         return int(raw)
     except (TypeError, ValueError):
         return default
+
+
+def _session(proxy: str) -> requests.Session:
+    """A session with an explicit proxy (if any) instead of re-reading the environment on
+    every call, which costs about half a millisecond per request."""
+    session = requests.Session()
+    session.trust_env = False
+    if proxy:
+        session.proxies = {"http": proxy, "https": proxy}
+    return session
