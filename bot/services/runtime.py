@@ -152,7 +152,7 @@ class Runtime:
 
     @cached_property
     def hot_counters(self) -> BufferedCounters:
-        """Counters for hot paths (webhook, worker turns, Zalo calls), written about once a second."""
+        """Counters for hot paths (webhook, worker turns, Zalo calls), flushed about each second."""
         from bot.store.metrics import BufferedCounters
 
         return BufferedCounters(self.metrics)
