@@ -22,6 +22,8 @@ from bot.store.metrics import EVENT_SECONDS, INTENTS
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+GIVE_UP_SECONDS = 600.0  # a Zalo outage shorter than this delays replies but loses none
+RETRY_DELAY_CAP = 30.0
 IDLE_SLEEP = 0.05
 LEASE_RENEW_SECONDS = 1.0
 BROADCAST_IDLE_SLEEP = 0.5
@@ -41,7 +43,8 @@ class Worker:
         self.rt, self.burst, self.handle = rt, burst, handle
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.owned: dict[int, bool] = {}  # partition -> its pending entries still to re-read
-        self.attempts: dict[str, int] = {}
+        self.attempts: dict[str, tuple[int, float]] = {}  # entry -> (tries, first failure)
+        self.retry_at: dict[int, float] = {}  # partition -> when to try its head entry again
         self.stopping = threading.Event()
         self.broadcasts = broadcasts
         self._renewed = 0.0
@@ -134,6 +137,8 @@ class Worker:
             del self.owned[partition]
 
     def _drain(self, partition: int) -> int:
+        if time.monotonic() < self.retry_at.get(partition, 0.0):
+            return 0
         pending = self.owned[partition]
         entries = self.rt.inbound.read(partition, self.name, pending=pending)
         if pending and not entries:
@@ -153,10 +158,7 @@ class Worker:
         try:
             outcome = self.handle(self.rt, entry)
         except ZaloRetryable as exc:
-            tries = self.attempts.get(entry.entry_id, 0) + 1
-            self.attempts[entry.entry_id] = tries
-            if tries < MAX_ATTEMPTS:
-                log.warning("zalo busy; will retry", extra={"code": exc.code, "try": tries})
+            if self._retry_later(entry, exc):
                 return False
             outcome = Outcome(entry.kind, outcome=f"failed:{exc.code}")
         except ZaloError as exc:
@@ -176,6 +178,20 @@ class Worker:
         metrics = self.rt.metrics
         metrics.observe(EVENT_SECONDS, {"event": outcome.kind}, seconds)
         self.rt.hot_counters.inc(INTENTS, {"intent": outcome.intent, "outcome": outcome.outcome})
+
+    def _retry_later(self, entry: Entry, exc: ZaloRetryable) -> bool:
+        """Whether to keep the entry for another try, backing off its partition meanwhile."""
+        now = time.monotonic()
+        tries, first = self.attempts.get(entry.entry_id, (0, now))
+        tries += 1
+        self.attempts[entry.entry_id] = (tries, first)
+        if tries >= MAX_ATTEMPTS and (self.burst or now - first >= GIVE_UP_SECONDS):
+            log.error("zalo kept failing; giving up", extra={"code": exc.code, "tries": tries})
+            return False
+        if not self.burst:  # a burst run (tests, catch-up) retries at once, bounded by tries
+            self.retry_at[entry.partition] = now + min(RETRY_DELAY_CAP, 0.5 * 2**tries)
+        log.warning("zalo busy; will retry", extra={"code": exc.code, "try": tries})
+        return True
 
     def _broadcast_loop(self) -> None:
         backoff = 0.5
