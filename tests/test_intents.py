@@ -244,3 +244,23 @@ def test_a_vaccination_question_naming_the_health_station_is_not_a_hotline_reque
 ) -> None:
     assert say(content, "mai có tiêm ở trạm y tế không ạ").intent != "hotline"
     assert say(content, "số điện thoại trạm y tế").intent == "hotline"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Content:
+    root = Path(__file__).resolve().parent.parent
+    return load(root / "faq.yaml", root / "hotlines.yaml")
+
+
+@pytest.mark.parametrize(
+    "text", ["so dien thoai hoi ve tiem o giao thuy", "cho xin so dien thoai tram y te"]
+)
+def test_phone_number_questions_without_diacritics_are_hotline(shipped: Content, text: str) -> None:
+    decision = say(shipped, text)
+    assert decision.intent == "hotline", decision
+    assert "huyện Giao Thủy" in decision.reply.text or "1900 9095" in decision.reply.text
+
+
+def test_district_names_read_in_lower_case_mid_sentence(shipped: Content) -> None:
+    decision = say(shipped, "đăng ký nhận lịch tiêm ở Hải Hậu")
+    assert "huyện Hải Hậu" in decision.reply.text and "Huyện Hải Hậu" not in decision.reply.text

@@ -117,3 +117,8 @@ def test_idempotent_across_sentence_breaks() -> None:
     for text in ("DC!KG0", "tiêm rồi. K biết", "con nặng 20 kg. uống thuốc dc k"):
         once = normalise(text).accented
         assert normalise(once).accented == once, text
+
+
+def test_dien_thoai_is_not_read_as_thoi() -> None:
+    assert normalise("so dien thoai").folded == "so dien thoai"
+    assert "thoai mai" in normalise("thoai mai").folded

@@ -58,8 +58,14 @@ def group_listing(turn: Turn, group: str, intent: str = "help") -> Decision:
 
 
 def district_name(turn: Turn, slug: str | None) -> str:
+    """The district's name as it reads inside a sentence: "ở huyện Hải Hậu"."""
     district = turn.content.districts.get(slug or "")
-    return district.name if district else (slug or "")
+    if district is None:
+        return slug or ""
+    name = district.name
+    if name.startswith(("Huyện ", "Thành phố ", "Thị xã ")):
+        name = name[0].lower() + name[1:]
+    return name
 
 
 def district_buttons(turn: Turn) -> tuple[Button, ...]:
