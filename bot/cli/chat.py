@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 import uuid
@@ -51,9 +50,9 @@ def chat_command(user: str | None) -> None:
         text = _pressed(text, sender) or text
         now_ms = int(time.time() * 1000)
         body = local_text_event(rt.settings.zalo_app_id, user_id, text, now_ms)
-        event = parse_event(json.loads(json.dumps(body)))
-        assert isinstance(event, UserMessage)
-        handle_message(rt, event, Delivery(rt, event.dedupe_id, sender=sender))
+        event = parse_event(body)
+        if isinstance(event, UserMessage):
+            handle_message(rt, event, Delivery(rt, event.dedupe_id, sender=sender))
 
 
 def _pressed(text: str, sender: TerminalSender) -> str | None:

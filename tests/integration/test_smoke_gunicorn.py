@@ -6,32 +6,20 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
 from bot.config import child_environment
-from bot.zalo.fake_events import APP_ID, OA_SECRET, deliver, new_user_id, text_event
+from bot.zalo.fake_events import OA_SECRET, deliver, new_user_id, text_event
 from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
 from tests.redis_server import free_port
 
 pytestmark = pytest.mark.slow
 
-APP_SECRET, ACCESS, REFRESH = "smoke-app-secret", "smoke-access-1", "smoke-refresh-1"
 WAIT_SECONDS = 30.0
-
-
-@pytest.fixture
-def fake_zalo() -> Iterator[FakeZalo]:
-    fake = FakeZalo(
-        app_id=APP_ID, app_secret=APP_SECRET, access_token=ACCESS, refresh_token=REFRESH
-    )
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 class Processes:
@@ -90,29 +78,11 @@ def health(url: str) -> requests.Response | None:
 
 
 def test_signed_event_through_gunicorn_and_a_worker_gets_one_reply(
-    redis_url: str, fake_zalo: FakeZalo, tmp_path: Path
+    bot_env: dict[str, str], fake_zalo: FakeZalo, tmp_path: Path
 ) -> None:
     port = free_port()
     env = child_environment(
-        {
-            "PORT": str(port),
-            "WEB_CONCURRENCY": "2",
-            "REDIS_URL": redis_url,
-            "REDIS_KEY_PREFIX": "smoke:",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "ZALO_APP_ID": APP_ID,
-            "ZALO_APP_SECRET": APP_SECRET,
-            "ZALO_OA_SECRET_KEY": OA_SECRET,
-            "ZALO_ACCESS_TOKEN": ACCESS,
-            "ZALO_REFRESH_TOKEN": REFRESH,
-            "ZALO_API_BASE": fake_zalo.url,
-            "ZALO_OAUTH_BASE": fake_zalo.url,
-            "ZALO_TIMEOUT_SECONDS": "2",
-            "FAQ_PATH": str(ROOT / "faq.yaml"),
-            "HOTLINES_PATH": str(ROOT / "hotlines.yaml"),
-            "BROADCAST_QUIET_HOURS": "",
-            "SECRET_KEY": "smoke-secret",
-        }
+        {**bot_env, "PORT": str(port), "WEB_CONCURRENCY": "2", "REDIS_KEY_PREFIX": "smoke:"}
     )
     procs = Processes(tmp_path)
     procs.start(
