@@ -14,7 +14,7 @@ from app import create_app
 from bot.store.broadcast_recipients import Recipients, RecipientState
 from bot.store.broadcasts import BroadcastStore
 from bot.store.keys import Keys
-from bot.store.metrics import Metrics
+from bot.store.metrics import Histogram, Metrics
 from bot.zalo.fake_events import APP_ID, OA_SECRET, sign_event, text_event
 from tests.redis_server import client_for
 
@@ -176,10 +176,10 @@ def test_webhook_outcomes_are_counted(client: FlaskClient) -> None:
 
 
 def test_buffered_counters_reach_redis_once_per_interval(metrics: Metrics) -> None:
-    from bot.store.metrics import WEBHOOK_REQUESTS, BufferedCounters
+    from bot.store.metrics import WEBHOOK_REQUESTS, BufferedMetrics
 
     now = [100.0]
-    counters = BufferedCounters(metrics, interval=1.0, clock=lambda: now[0])
+    counters = BufferedMetrics(metrics, interval=1.0, clock=lambda: now[0])
 
     def stored() -> float:
         series = metrics.snapshot()[WEBHOOK_REQUESTS]
@@ -196,3 +196,27 @@ def test_buffered_counters_reach_redis_once_per_interval(metrics: Metrics) -> No
     counters.inc(WEBHOOK_REQUESTS, {"outcome": "queued"})
     counters.flush()
     assert stored() == 8
+
+
+def test_buffered_durations_match_direct_ones(metrics: Metrics) -> None:
+    from bot.store.metrics import EVENT_SECONDS, BufferedMetrics
+
+    now = [100.0]
+    buffered = BufferedMetrics(metrics, interval=1.0, clock=lambda: now[0])
+    labels = {"event": "user_send_text"}
+    buffered.observe(EVENT_SECONDS, labels, 0.003)  # the first one goes at once
+    for seconds in (0.02, 0.2, 7.0):
+        buffered.observe(EVENT_SECONDS, labels, seconds)
+    held = metrics.snapshot()[EVENT_SECONDS][("user_send_text",)]
+    assert isinstance(held, Histogram) and held.count == 1
+    buffered.flush_if_due()  # within the interval: still held
+    assert metrics.snapshot()[EVENT_SECONDS][("user_send_text",)] == held
+    now[0] += 1.5
+    buffered.flush_if_due()
+    got = metrics.snapshot()[EVENT_SECONDS][("user_send_text",)]
+    for seconds in (0.003, 0.02, 0.2, 7.0):  # the same figures written directly
+        metrics.observe(EVENT_SECONDS, {"event": "direct"}, seconds)
+    direct = metrics.snapshot()[EVENT_SECONDS][("direct",)]
+    assert isinstance(got, Histogram) and isinstance(direct, Histogram)
+    assert got.buckets == direct.buckets and got.count == 4
+    assert abs(got.sum - direct.sum) < 1e-9

@@ -166,7 +166,9 @@ def test_resident_session_and_forget(rc: Any) -> None:
     residents.pause("u1", 60, "staff")
     residents.cache_profile("u1", {"name": "A"})
     assert residents.session("u1").district == "vu-ban"
-    assert residents.count_message("u1", 5) == 1
+    known = residents.snapshot("u1", 5)
+    assert known.messages_this_minute == 1 and known.session.district == "vu-ban"
+    assert known.paused == "staff" and known.subscriptions == frozenset() and known.notices == {}
     residents.forget("u1")
     assert residents.session("u1").district is None and residents.paused("u1") is None
 

@@ -57,11 +57,13 @@ def test_a_new_lease_holder_reclaims_pending_entries(redis_url: str) -> None:
 
 def test_replied_marks(redis_url: str) -> None:
     inbound = make(redis_url)
-    assert not inbound.was_replied("e#1")
-    inbound.mark_sending("e#1", 123)
-    assert inbound.sending_since("e#1") == 123
+    assert inbound.begin_send("e#1", 123) == (False, None)  # first attempt: marked as begun
+    assert inbound.begin_send("e#1", 456) == (False, 123)  # a re-run sees the first attempt
+    inbound.mark_sending("e#1", 789)
+    assert inbound.begin_send("e#1", 999) == (False, 789)
     inbound.mark_replied("e#1")
-    assert inbound.was_replied("e#1")
+    assert inbound.begin_send("e#1", 999)[0] is True
+    assert inbound.begin_send("e#2", 5) == (False, None)  # marks are per message
 
 
 def test_leases_are_exclusive_and_shared_fairly(redis_url: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from bot.services.broadcast_clock import ms
@@ -15,19 +15,28 @@ from bot.store.notices import Notices
 from bot.store.subscriptions import Subscriptions, covers
 
 
-def pending_notices(rt: Runtime, user_id: str, now: datetime) -> list[tuple[str, str]]:
+def pending_notices(
+    rt: Runtime,
+    user_id: str,
+    now: datetime,
+    *,
+    stored: Mapping[str, int] | None = None,
+    pairs: frozenset[tuple[str, str]] | None = None,
+) -> list[tuple[str, str]]:
     """(broadcast id, message) the resident should see with the next reply, oldest first.
 
     Only notices not yet expired, of broadcasts not cancelled, for which this resident is still
     pending and still subscribed; anything else found is dropped (an unsubscribed resident's
-    recipient state becomes skipped).
+    recipient state becomes skipped). `stored` (the resident's notices) and `pairs` (their
+    subscriptions), when the caller has just read them, save reading them again.
     """
     notices = Notices(rt.redis, rt.keys)
-    waiting = sorted(notices.of(user_id).items(), key=_order)
+    waiting = sorted((notices.of(user_id) if stored is None else stored).items(), key=_order)
     if not waiting:
         return []
     store = BroadcastStore(rt.redis, rt.keys)
-    pairs = Subscriptions(rt.redis, rt.keys).of(user_id)
+    if pairs is None:
+        pairs = Subscriptions(rt.redis, rt.keys).of(user_id)
     now_ms = ms(now)
     found: list[tuple[str, str]] = []
     stale: list[str] = []

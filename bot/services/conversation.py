@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.dialogue import render, wording
@@ -15,7 +15,10 @@ from bot.services.runtime import Runtime
 ZALO_TEXT_LIMIT = 2000
 
 
-def decide(rt: Runtime, text: str, session: Session, user_id: str, now: datetime) -> Decision:
+def decide(
+    rt: Runtime, text: str, session: Session, pairs: frozenset[tuple[str, str]], now: datetime
+) -> Decision:
+    """The bot's answer to `text`, given the session and the resident's subscription pairs."""
     s = rt.settings
     return respond(
         text,
@@ -23,7 +26,7 @@ def decide(rt: Runtime, text: str, session: Session, user_id: str, now: datetime
         content=rt.content(),
         now=now,
         thresholds=Thresholds(answer=s.match_answer_score, suggest=s.match_suggest_score),
-        subscriptions=subscriptions.subscriptions_of(rt, user_id),
+        subscriptions=pairs,
     )
 
 
@@ -51,9 +54,16 @@ def apply_subscription(rt: Runtime, user_id: str, effect: Effect) -> Reply | Non
     return subscriptions.apply_effect(rt, user_id, effect)
 
 
-def pending_notices(rt: Runtime, user_id: str, now: datetime) -> list[tuple[str, str]]:
+def pending_notices(
+    rt: Runtime,
+    user_id: str,
+    now: datetime,
+    *,
+    stored: Mapping[str, int] | None = None,
+    pairs: frozenset[tuple[str, str]] | None = None,
+) -> list[tuple[str, str]]:
     """Announcements the resident could not receive when they were sent, still valid."""
-    return broadcast_notices.pending_notices(rt, user_id, now)
+    return broadcast_notices.pending_notices(rt, user_id, now, stored=stored, pairs=pairs)
 
 
 def with_notices(reply: Reply, notices: Sequence[tuple[str, str]]) -> list[Reply]:

@@ -27,13 +27,14 @@ class Delivery:
         self.count += 1
         mark = f"{self.event_id}#{self.count}"
         inbound = self.rt.inbound
-        if inbound.was_replied(mark):
+        replied, since = inbound.begin_send(mark, int(time.time() * 1000))
+        if replied:
             return None
-        since = inbound.sending_since(mark)
-        if since is not None and self._arrived_since(user_id, since):
-            inbound.mark_replied(mark)
-            return None
-        inbound.mark_sending(mark, int(time.time() * 1000))
+        if since is not None:  # an earlier attempt was interrupted mid-call
+            if self._arrived_since(user_id, since):
+                inbound.mark_replied(mark)
+                return None
+            inbound.mark_sending(mark, int(time.time() * 1000))
         result = self.sender.send(user_id, reply, priority=priority)
         inbound.mark_replied(mark)
         return result

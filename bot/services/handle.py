@@ -29,6 +29,7 @@ from bot.zalo.events import parse_event
 log = logging.getLogger(__name__)
 
 HANDOFF_TAG = "Cần tư vấn viên"
+SUBSCRIPTION_CHANGES = frozenset({"subscribe", "unsubscribe"})  # effects that change the pairs
 
 
 @dataclass(frozen=True)
@@ -74,26 +75,31 @@ def handle_message(rt: Runtime, event: UserMessage, delivery: Delivery) -> Outco
     residents = Residents(rt.redis, rt.keys)
     now = rt.now()
     minute = int(now.timestamp() // 60)
-    if residents.count_message(user_id, minute) > rt.settings.flood_limit_per_minute:
+    known = residents.snapshot(user_id, minute)
+    if known.messages_this_minute > rt.settings.flood_limit_per_minute:
         if residents.first_flood_warning(user_id, minute):
             delivery.send(user_id, conversation.flood_warning())
         return Outcome(event.kind, outcome="flooded")
     if not event.is_text or not event.text.strip():
         delivery.send(user_id, conversation.media_reply())
         return Outcome(event.kind, outcome="media")
-    session = residents.session(user_id)
-    decision = conversation.decide(rt, event.text, session, user_id, now)
-    if residents.paused(user_id) and decision.outcome != "emergency":
+    decision = conversation.decide(rt, event.text, known.session, known.subscriptions, now)
+    if known.paused and decision.outcome != "emergency":
         return Outcome(event.kind, decision.intent, "paused")
     reply = _apply_effects(rt, user_id, decision)
-    notices = conversation.pending_notices(rt, user_id, now)
+    changed = any(e.kind in SUBSCRIPTION_CHANGES for e in decision.effects)
+    notices = conversation.pending_notices(
+        rt, user_id, now, stored=known.notices, pairs=None if changed else known.subscriptions
+    )
     for message in conversation.with_notices(reply, notices):
         delivery.send(user_id, message)
     conversation.notices_delivered(rt, user_id, notices)
-    residents.save_session(user_id, decision.session)
-    Stats(rt.redis, rt.keys).record_turn(
-        now.strftime("%Y-%m-%d"), decision.intent, decision.outcome, decision.faq_id
-    )
+    with rt.redis.pipeline(transaction=False) as pipe:  # the turn's records: one round trip
+        residents.save_session(user_id, decision.session, pipe=pipe)
+        Stats(rt.redis, rt.keys).record_turn(
+            now.strftime("%Y-%m-%d"), decision.intent, decision.outcome, decision.faq_id, pipe=pipe
+        )
+        pipe.execute()
     return Outcome(event.kind, decision.intent, decision.outcome, decision.faq_id)
 
 

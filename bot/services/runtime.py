@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from bot.content.watcher import ContentWatcher
     from bot.store.client import Redis
     from bot.store.inbound import Inbound
-    from bot.store.metrics import BufferedCounters, Metrics
+    from bot.store.metrics import BufferedMetrics, Metrics
     from bot.store.throttle import Throttle
     from bot.store.tokens import TokenStore
     from bot.store.workers import Workers
@@ -142,7 +142,7 @@ class Runtime:
     def _count_zalo_call(self, path: str, code: int) -> None:
         from bot.store.metrics import ZALO_CALLS
 
-        self.hot_counters.inc(ZALO_CALLS, {"endpoint": path, "code": code})
+        self.hot_metrics.inc(ZALO_CALLS, {"endpoint": path, "code": code})
 
     @cached_property
     def metrics(self) -> Metrics:
@@ -151,11 +151,12 @@ class Runtime:
         return Metrics(self.redis, self.keys)
 
     @cached_property
-    def hot_counters(self) -> BufferedCounters:
-        """Counters for hot paths (webhook, worker turns, Zalo calls), flushed about each second."""
-        from bot.store.metrics import BufferedCounters
+    def hot_metrics(self) -> BufferedMetrics:
+        """Counters and durations of hot paths (webhook, worker turns, Zalo calls), flushed about
+        each second."""
+        from bot.store.metrics import BufferedMetrics
 
-        return BufferedCounters(self.metrics)
+        return BufferedMetrics(self.metrics)
 
     @cached_property
     def sender(self) -> Sender:

@@ -90,7 +90,7 @@ class Worker:
 
     def shutdown(self) -> None:
         try:
-            self.rt.hot_counters.flush()
+            self.rt.hot_metrics.flush()
             for partition in list(self.owned):
                 self.rt.workers.release(partition, self.name)
             self.rt.workers.leave(self.name)
@@ -109,6 +109,7 @@ class Worker:
                 self._groups_ready = True
             self._rebalance(now)
             self._renewed = now
+            self.rt.hot_metrics.flush_if_due()  # an idle worker still reports its last turns
         done = 0
         for partition in list(self.owned):
             if self.stopping.is_set():
@@ -175,9 +176,9 @@ class Worker:
         return True
 
     def _count(self, outcome: Outcome, seconds: float) -> None:
-        metrics = self.rt.metrics
+        metrics = self.rt.hot_metrics
         metrics.observe(EVENT_SECONDS, {"event": outcome.kind}, seconds)
-        self.rt.hot_counters.inc(INTENTS, {"intent": outcome.intent, "outcome": outcome.outcome})
+        metrics.inc(INTENTS, {"intent": outcome.intent, "outcome": outcome.outcome})
 
     def _retry_later(self, entry: Entry, exc: ZaloRetryable) -> bool:
         """Whether to keep the entry for another try, backing off its partition meanwhile."""

@@ -128,15 +128,21 @@ class Inbound:
         self.r.xack(self.keys.inbound(entry.partition), INBOUND_GROUP, entry.entry_id)
 
     # exactly-once replies ---------------------------------------------------------------
-    def was_replied(self, event_id: str) -> bool:
-        return bool(self.r.exists(self.keys.replied(event_id)))
+    def begin_send(self, mark: str, now_ms: int) -> tuple[bool, int | None]:
+        """One round trip before a send: (already replied, when an earlier attempt began).
+
+        Marks the send as begun at `now_ms` unless an earlier attempt's mark is there: that one
+        is kept and returned, so the caller can ask Zalo whether the interrupted send arrived.
+        """
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.exists(self.keys.replied(mark))
+            pipe.get(self.keys.sending(mark))
+            pipe.set(self.keys.sending(mark), now_ms, nx=True, ex=REPLIED_SECONDS)
+            replied, since, _ = pipe.execute()
+        return bool(replied), int(str(since)) if since else None
 
     def mark_sending(self, event_id: str, now_ms: int) -> None:
         self.r.set(self.keys.sending(event_id), now_ms, ex=REPLIED_SECONDS)
-
-    def sending_since(self, event_id: str) -> int | None:
-        value = self.r.get(self.keys.sending(event_id))
-        return int(str(value)) if value else None
 
     def mark_replied(self, event_id: str) -> None:
         self.r.set(self.keys.replied(event_id), 1, ex=REPLIED_SECONDS)

@@ -158,11 +158,12 @@ def _histograms(fields: Mapping[str, str]) -> Series:
     return out
 
 
-class BufferedCounters:
-    """Counter increments kept in memory and added to Redis at most once per `interval`.
+class BufferedMetrics:
+    """Counter increments and histogram observations kept in memory and added to Redis at most
+    once per `interval`.
 
-    For hot paths such as the webhook: the request pays no extra round trip; a process that
-    dies loses at most `interval` seconds of counts.
+    For hot paths such as the webhook and the worker's turns: the request pays no extra round
+    trip; a process that dies loses at most `interval` seconds of figures.
     """
 
     def __init__(
@@ -172,24 +173,63 @@ class BufferedCounters:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.metrics, self.interval, self.clock = metrics, interval, clock
-        self._pending: dict[tuple[str, str], int] = {}
+        self._ints: dict[tuple[str, str], int] = {}
+        self._floats: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
         self._flushed = float("-inf")
 
     def inc(self, family: str, labels: Mapping[str, object] | None = None, value: int = 1) -> None:
         fam = self.metrics._family(family, "counter")
-        key = (self.metrics.keys.metric(fam.name), json.dumps(_values(fam, labels)))
+        if not isinstance(value, int) or value < 0:
+            raise ValueError("a counter grows by a non-negative whole number")
+        key = self.metrics.keys.metric(fam.name)
+        self._add([((key, json.dumps(_values(fam, labels))), value)], [])
+
+    def observe(self, family: str, labels: Mapping[str, object] | None, seconds: float) -> None:
+        """One duration, as `Metrics.observe` records it, added to Redis with the next flush."""
+        fam = self.metrics._family(family, "histogram")
+        values = _values(fam, labels)
+        key = self.metrics.keys.metric(fam.name)
+        bucket = bisect_left(BUCKETS, seconds)
+        ints = [
+            ((key, json.dumps([f"b{bucket}", *values])), 1),
+            ((key, json.dumps(["count", *values])), 1),
+        ]
+        self._add(ints, [((key, json.dumps(["sum", *values])), float(seconds))])
+
+    def _add(
+        self, ints: list[tuple[tuple[str, str], int]], floats: list[tuple[tuple[str, str], float]]
+    ) -> None:
         with self._lock:
-            self._pending[key] = self._pending.get(key, 0) + value
+            for k, n in ints:
+                self._ints[k] = self._ints.get(k, 0) + n
+            for k, x in floats:
+                self._floats[k] = self._floats.get(k, 0.0) + x
             due = self.clock() - self._flushed >= self.interval
+        if due:
+            self.flush()
+
+    def flush_if_due(self) -> None:
+        """Flush what is held once the interval has passed (for an idle loop)."""
+        with self._lock:
+            due = (self._ints or self._floats) and self.clock() - self._flushed >= self.interval
         if due:
             self.flush()
 
     def flush(self) -> None:
         with self._lock:
-            pending, self._pending = self._pending, {}
+            ints, floats, self._ints, self._floats = self._ints, self._floats, {}, {}
             self._flushed = self.clock()
-        if pending:
-            self.metrics._write(
-                lambda pipe: [pipe.hincrby(k, f, n) for (k, f), n in pending.items()]
-            )
+        if ints or floats:
+            self.metrics._write(lambda pipe: _queue_increments(pipe, ints, floats))
+
+
+def _queue_increments(
+    pipe: redis.client.Pipeline,
+    ints: Mapping[tuple[str, str], int],
+    floats: Mapping[tuple[str, str], float],
+) -> None:
+    for (key, field), n in ints.items():
+        pipe.hincrby(key, field, n)
+    for (key, field), x in floats.items():
+        pipe.hincrbyfloat(key, field, x)

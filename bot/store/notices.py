@@ -6,7 +6,7 @@ subscriptions, daily count and last interaction in one script.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.store.client import Redis
@@ -73,6 +73,11 @@ class Admission:
     last_seen_ms: int | None
 
 
+def notices_of(raw: Mapping[object, object]) -> dict[str, int]:
+    """A resident's notice hash as broadcast id -> expiry (epoch ms)."""
+    return {str(k): int(str(v)) for k, v in raw.items()}
+
+
 class Notices:
     def __init__(self, r: Redis, keys: Keys):
         self.r, self.keys = r, keys
@@ -84,8 +89,7 @@ class Notices:
 
     def of(self, user_id: str) -> dict[str, int]:
         """Pending notices: broadcast id -> expiry (epoch ms)."""
-        raw = self.r.hgetall(self.keys.notices(user_id))
-        return {str(k): int(v) for k, v in raw.items()}
+        return notices_of(self.r.hgetall(self.keys.notices(user_id)))
 
     def remove(self, user_id: str, broadcast_ids: Iterable[str]) -> list[str]:
         """Remove notices; returns the ids that were still there (each is removed only once)."""

@@ -3,35 +3,71 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
+from dataclasses import dataclass
 
 from bot.model import Session
 from bot.store.client import Redis
 from bot.store.keys import Keys
+from bot.store.notices import notices_of
+from bot.store.subscriptions import pairs_of
 
 SESSION_IDLE_SECONDS = 30 * 60
 DISTRICT_SECONDS = 180 * 24 * 3600
 PROFILE_SECONDS = 7 * 24 * 3600
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What a turn needs to know about the resident, read in one round trip."""
+
+    messages_this_minute: int  # this message included
+    session: Session
+    paused: str | None
+    subscriptions: frozenset[tuple[str, str]]
+    notices: dict[str, int]  # pending notices: broadcast id -> expiry (epoch ms)
+
+
 class Residents:
     def __init__(self, r: Redis, keys: Keys):
         self.r, self.keys = r, keys
 
+    def snapshot(self, user_id: str, minute: int) -> Snapshot:
+        """Count this message against the flood limit and read the resident's state, all in one
+        pipeline (every key carries the resident's hash tag)."""
+        k, flood = self.keys, self.keys.flood(user_id, minute)
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.incr(flood)
+            pipe.expire(flood, 120)
+            pipe.get(k.session(user_id))
+            pipe.get(k.district(user_id))
+            pipe.get(k.paused(user_id))
+            pipe.smembers(k.subscriptions(user_id))
+            pipe.hgetall(k.notices(user_id))
+            count, _, raw, district, paused, members, notices = pipe.execute()
+        return Snapshot(
+            messages_this_minute=int(count),
+            session=_session(raw, district),
+            paused=str(paused) if paused else None,
+            subscriptions=pairs_of(members),
+            notices=notices_of(notices),
+        )
+
     def session(self, user_id: str) -> Session:
         """The conversation state, with the district remembered for 180 days."""
         raw, district = self.r.mget(self.keys.session(user_id), self.keys.district(user_id))
-        data = json.loads(str(raw)) if raw else {}
-        data["district"] = district or None
-        return Session.from_dict(data)
+        return _session(raw, district)
 
-    def save_session(self, user_id: str, session: Session) -> None:
+    def save_session(self, user_id: str, session: Session, *, pipe: Redis | None = None) -> None:
+        """Store the session; with `pipe`, only queue the writes on it (the caller executes)."""
         data = session.as_dict()
         district = data.pop("district")
-        with self.r.pipeline(transaction=True) as pipe:
-            pipe.set(self.keys.session(user_id), json.dumps(data), ex=SESSION_IDLE_SECONDS)
+        with self.r.pipeline(transaction=True) if pipe is None else nullcontext(pipe) as p:
+            p.set(self.keys.session(user_id), json.dumps(data), ex=SESSION_IDLE_SECONDS)
             if district:
-                pipe.set(self.keys.district(user_id), district, ex=DISTRICT_SECONDS)
-            pipe.execute()
+                p.set(self.keys.district(user_id), district, ex=DISTRICT_SECONDS)
+            if pipe is None:
+                p.execute()
 
     def pause(self, user_id: str, seconds: int, reason: str) -> None:
         """Keep the bot silent for a resident while a person handles the conversation."""
@@ -43,15 +79,6 @@ class Residents:
 
     def resume(self, user_id: str) -> None:
         self.r.delete(self.keys.paused(user_id))
-
-    def count_message(self, user_id: str, minute: int) -> int:
-        """How many messages the resident sent in this minute, this one included."""
-        key = self.keys.flood(user_id, minute)
-        with self.r.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 120)
-            count, _ = pipe.execute()
-        return int(count)
 
     def first_flood_warning(self, user_id: str, minute: int) -> bool:
         """True once per minute: the resident is told only once that they write too fast."""
@@ -79,3 +106,9 @@ class Residents:
             k.profile(user_id),
             k.outbox(user_id),
         )
+
+
+def _session(raw: object, district: object) -> Session:
+    data = json.loads(str(raw)) if raw else {}
+    data["district"] = district or None
+    return Session.from_dict(data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from bot.store.client import Redis
 from bot.store.keys import Keys
 
@@ -13,16 +15,20 @@ class Stats:
     def __init__(self, r: Redis, keys: Keys):
         self.r, self.keys = r, keys
 
-    def record_turn(self, day: str, intent: str, outcome: str, faq_id: str | None) -> None:
+    def record_turn(
+        self, day: str, intent: str, outcome: str, faq_id: str | None, *, pipe: Redis | None = None
+    ) -> None:
+        """Count one turn; with `pipe`, only queue the writes on it (the caller executes)."""
         key = self.keys.stats(day)
-        with self.r.pipeline(transaction=False) as pipe:
-            pipe.hincrby(key, "messages", 1)
-            pipe.hincrby(key, f"intent:{intent}", 1)
-            pipe.hincrby(key, f"outcome:{outcome}", 1)
+        with self.r.pipeline(transaction=False) if pipe is None else nullcontext(pipe) as p:
+            p.hincrby(key, "messages", 1)
+            p.hincrby(key, f"intent:{intent}", 1)
+            p.hincrby(key, f"outcome:{outcome}", 1)
             if faq_id:
-                pipe.hincrby(key, f"faq:{faq_id}", 1)
-            pipe.expire(key, STATS_SECONDS)
-            pipe.execute()
+                p.hincrby(key, f"faq:{faq_id}", 1)
+            p.expire(key, STATS_SECONDS)
+            if pipe is None:
+                p.execute()
 
     def day(self, day: str) -> dict[str, int]:
         return {k: int(v) for k, v in self.r.hgetall(self.keys.stats(day)).items()}

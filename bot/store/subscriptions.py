@@ -52,6 +52,11 @@ def split_member(value: str) -> tuple[str, str]:
     return topic, district
 
 
+def pairs_of(members: Iterable[object]) -> frozenset[tuple[str, str]]:
+    """A resident's set members as (topic, district) pairs."""
+    return frozenset(split_member(str(m)) for m in members)
+
+
 def covers(pairs: Iterable[tuple[str, str]], topic: str, districts: Iterable[str]) -> bool:
     """Whether a resident's pairs include a broadcast to `topic` in `districts` (none: all).
 
@@ -69,8 +74,7 @@ class Subscriptions:
 
     def of(self, user_id: str) -> frozenset[tuple[str, str]]:
         """The resident's (topic, district) pairs; district "" means the whole province."""
-        found = self.r.smembers(self.keys.subscriptions(user_id))
-        return frozenset(split_member(str(m)) for m in found)
+        return pairs_of(self.r.smembers(self.keys.subscriptions(user_id)))
 
     def subscribe(self, user_id: str, topic: str, district: str = "") -> str:
         """Add one pair: "added", "exists" or "full" (the resident's cap is reached)."""

@@ -144,7 +144,7 @@ def _broadcasts(rt: Runtime) -> Iterator[Metric]:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    current_app.extensions["bot"].hot_counters.flush()  # this process's recent webhook counts
+    current_app.extensions["bot"].hot_metrics.flush()  # this process's recent webhook counts
     registry = CollectorRegistry(auto_describe=False)
     registry.register(BotCollector(current_app.extensions["bot"]))  # type: ignore[arg-type]
     return Response(generate_latest(registry), mimetype=None, content_type=CONTENT_TYPE_LATEST)

@@ -27,7 +27,7 @@ def _reply(status: int, outcome: str) -> tuple[Response, int]:
     # The access log has every request; the worker logs each event it handles.
     log.debug("webhook", extra={"status": status, "outcome": outcome})
     if status != 503:  # with Redis down there is nowhere to count
-        current_app.extensions["bot"].hot_counters.inc(WEBHOOK_REQUESTS, {"outcome": outcome})
+        current_app.extensions["bot"].hot_metrics.inc(WEBHOOK_REQUESTS, {"outcome": outcome})
     return jsonify({"ok": status == 200, "outcome": outcome}), status
 
 

@@ -337,3 +337,34 @@ def test_worker_killed_mid_broadcast_sends_exactly_one_copy(
     assert all(fake_zalo.texts_to(user) == [] for user in outside)
     counts = report.report(brt, bid)["counts"]
     assert (counts["total"], counts["sent"], counts["pending"]) == (250, 240, 10)
+
+
+def test_the_workers_reply_carries_a_pending_notice_once_unless_that_message_unsubscribes(
+    env: dict[str, str], fake_zalo: FakeZalo
+) -> None:
+    from app import create_app
+    from bot.zalo.fake_events import text_event
+    from tests.integration.conftest import post_event, run_worker
+
+    app = create_app(env)
+    rt: Runtime = app.extensions["bot"]
+    stays = subscribe(rt, "tin-tuc", seen_days_ago=9)  # outside the window: notices wait
+    leaves = subscribe(rt, "tin-tuc", seen_days_ago=9)
+    bid = approved(rt, "Khuyến cáo mới", topic="tin-tuc")
+    drain(rt)
+    client = app.test_client()
+    for text in ("xin chào", "cảm ơn"):
+        assert post_event(client, text_event(stays, text)).status_code == 200
+        run_worker(rt)
+    assert post_event(client, text_event(leaves, "#huy tin-tuc")).status_code == 200
+    run_worker(rt)
+    first, second = fake_zalo.texts_to(stays)
+    assert "Khuyến cáo mới" in first and "Khuyến cáo mới" not in second
+    (left,) = fake_zalo.texts_to(leaves)
+    assert "Khuyến cáo mới" not in left
+    recipients = Recipients(rt.redis, rt.keys, bid)
+    assert recipients.state(stays).kind == "sent"
+    assert (recipients.state(leaves).kind, recipients.state(leaves).detail) == (
+        "skipped",
+        "unsubscribed",
+    )
