@@ -94,6 +94,21 @@ def test_text_send_arrives_with_the_bare_access_token_header(
                                          "message": {"text": fake.sent[0]["text"]}}  # fmt: skip
 
 
+def test_calls_share_one_kept_alive_connection_until_the_fake_stops(
+    fake: FakeZalo, client: ZaloClient
+) -> None:
+    users = [new_user_id() for _ in range(5)]
+    for user in users:
+        client.send(user, Reply("Dạ, bạn hỏi gì ạ?"))
+    assert all(fake.texts_to(u) for u in users)
+    assert fake._server is not None and fake._server.connections == 1
+    fake.stop()  # connections kept open are closed too: the next call fails fast, not hangs
+    started = time.monotonic()
+    with pytest.raises(ZaloRetryable):
+        client.send(users[0], Reply("lần nữa"))
+    assert time.monotonic() - started < 2.0
+
+
 def test_fake_refuses_authorization_header_and_unknown_tokens(fake: FakeZalo) -> None:
     import requests
 

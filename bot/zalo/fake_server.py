@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, redirect, request
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot.zalo.fake_events import (  # re-exported: the webhook side of the fake
     APP_ID,
@@ -30,6 +29,7 @@ from bot.zalo.fake_events import (  # re-exported: the webhook side of the fake
     submit_info_event,
     text_event,
 )
+from bot.zalo.fake_http import FakeHttpServer
 from bot.zalo.fake_rules import (
     MESSAGES,
     PAGE_LIMIT,
@@ -52,18 +52,6 @@ __all__ = [
 CS_PATH = "/v3.0/oa/message/cs"
 CODE_SECONDS = 600
 UNDOCUMENTED = -14000  # the fake's own answer where Zalo's is not documented (bad secret, etc.)
-
-
-class _RawHeaders(WSGIRequestHandler):
-    """Keep headers whose names contain '_' (`access_token`, `secret_key`), as Zalo's edge does."""
-
-    def make_environ(self) -> dict[str, Any]:
-        environ = super().make_environ()
-        environ["fake.raw_headers"] = {k.lower(): v for k, v in self.headers.items()}
-        return environ
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass  # tests make thousands of calls; keep the output readable
 
 
 def _raw_header(name: str) -> str | None:
@@ -114,7 +102,7 @@ class FakeZalo:
         self.drop_seconds = 5.0
         self._lock = threading.RLock()
         self._wake = threading.Event()
-        self._server: BaseWSGIServer | None = None
+        self._server: FakeHttpServer | None = None
         self._thread: threading.Thread | None = None
         self.reset()
         self.app = self._build_app()
@@ -123,10 +111,8 @@ class FakeZalo:
 
     def start(self) -> FakeZalo:
         self._wake.clear()
-        self._server = make_server(
-            self.host, self.port, self.app, threaded=True, request_handler=_RawHeaders
-        )
-        self.port = self._server.server_port
+        self._server = FakeHttpServer(self.host, self.port, self.app)
+        self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -136,8 +122,7 @@ class FakeZalo:
     def stop(self) -> None:
         self._wake.set()  # release requests hanging in drop_next/latency
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
         if self._thread is not None:
             self._thread.join(5)
 
