@@ -122,8 +122,15 @@ class MatchIndex:
                 phrasing_features.append(_features(self._content(norm)))
                 feats |= phrasing_features[-1]
             entry_features.append(feats)
-        self._choices = folded + [loose(f) for f in folded]
-        self._owners = owners + owners
+        # Each distinct string once (most phrasings read the same with l/n merged), with the
+        # phrasings it stands for: the fuzzy pass scores every distinct string once per query.
+        at: dict[str, list[int]] = {}
+        for p, text in enumerate(folded):
+            for variant in dict.fromkeys((text, loose(text))):
+                at.setdefault(variant, []).append(p)
+        self._choices = list(at)
+        self._choice_phrasings = [tuple(ps) for ps in at.values()]
+        self._owners = owners
         self._first: dict[str, int] = {}
         for p, owner in enumerate(owners):
             self._first.setdefault(self.ids[owner], p)
@@ -161,19 +168,30 @@ class MatchIndex:
         return self._first[exclude[0]] + exclude[1] if exclude else -1
 
     def _fuzzy(self, norm: Normalised, skip: int = -1) -> list[float]:
+        """Per entry, the best fuzz.ratio between the message (as written and with l/n merged)
+        and any of its phrasings (likewise)."""
         best = [0.0] * len(self.ids)
         if not norm.folded:
             return best
-        half = len(self._choices) // 2
-        for query in {norm.folded, loose(norm.folded)}:
-            for _, score, i in process.extract(
-                query, self._choices, scorer=fuzz.ratio, processor=None, limit=None
-            ):
-                if i % half == skip and skip >= 0:
-                    continue
-                owner = self._owners[i]
-                best[owner] = max(best[owner], score)
+        owners, phrasings, entries = self._owners, self._choice_phrasings, len(self.ids)
+        for query in dict.fromkeys((norm.folded, loose(norm.folded))):
+            found = self._extract(query)
+            seen = bytearray(entries)  # scores come best first: an entry's first is its best
+            left = entries
+            for _, score, i in found:
+                for p in phrasings[i]:
+                    owner = owners[p]
+                    if p == skip or seen[owner]:
+                        continue
+                    seen[owner], left = 1, left - 1
+                    if score > best[owner]:
+                        best[owner] = score
+                if not left:
+                    break
         return best
+
+    def _extract(self, query: str) -> list[tuple[str, float, int]]:
+        return process.extract(query, self._choices, scorer=fuzz.ratio, processor=None, limit=None)
 
     def _overlap(self, weights: Mapping[str, float], skip: int = -1) -> list[float]:
         total = max(sum(weights.values()), MIN_MASS)
