@@ -136,7 +136,7 @@ OPTIONS: dict[str, Option] = {
     "flood_limit_per_minute": Option("FLOOD_LIMIT_PER_MINUTE", "20", _int),
     "inbound_maxlen": Option("INBOUND_MAXLEN", "100000", _int),
     "worker_lease_seconds": Option("WORKER_LEASE_SECONDS", "10", _float, "partition lease"),
-    "inbound_partitions": Option("INBOUND_PARTITIONS", "8", _int, "ordered inbound shards"),
+    "inbound_partitions": Option("INBOUND_PARTITIONS", "12", _int, "ordered inbound shards"),
     "match_answer_score": Option("MATCH_ANSWER_SCORE", "40", _float, "answer at this match"),
     "match_suggest_score": Option("MATCH_SUGGEST_SCORE", "28", _float, "suggest at this"),
     "secret_key": Option("SECRET_KEY", "", doc="Flask session key"),
@@ -188,7 +188,7 @@ class Settings:
     handoff_pause_minutes: int = 240
     flood_limit_per_minute: int = 20
     inbound_maxlen: int = 100_000
-    inbound_partitions: int = 8
+    inbound_partitions: int = 12  # 2, 3, 4 or 6 workers get equal shares
     worker_lease_seconds: float = 10.0
     match_answer_score: float = 40.0
     match_suggest_score: float = 28.0

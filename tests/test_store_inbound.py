@@ -24,6 +24,16 @@ def test_accept_dedupes_and_records_interaction(redis_url: str, rdb: redis.Redis
     assert rdb.get(Keys("t:").last_seen("42")) == "1000"
 
 
+def test_accept_survives_a_flushed_script_cache(redis_url: str, rdb: redis.Redis) -> None:
+    inbound = make(redis_url)
+    assert inbound.accept("m1", "42", "user_send_text", "{}", 1000, seen_ms=1000)
+    rdb.script_flush()  # as after a Redis restart
+    assert inbound.accept("m2", "42", "user_send_text", "{}", 2000, seen_ms=2000)
+    assert not inbound.accept("m2", "42", "user_send_text", "{}", 3000, seen_ms=3000)
+    assert inbound.depth()["length"] == 2
+    assert rdb.get(Keys("t:").last_seen("42")) == "3000"  # a retry still marks the window
+
+
 def test_non_interactions_do_not_touch_the_window(redis_url: str, rdb: redis.Redis) -> None:
     inbound = make(redis_url)
     inbound.accept("u1", "42", "unfollow", "{}", 1000, seen_ms=None)

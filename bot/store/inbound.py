@@ -11,6 +11,7 @@ import zlib
 from dataclasses import dataclass
 
 import redis
+from redis.cluster import RedisCluster
 
 from bot.errors import StoreUnavailable
 from bot.store.client import Redis
@@ -21,9 +22,12 @@ REPLIED_SECONDS = 2 * 24 * 3600
 LAST_SEEN_SECONDS = 8 * 24 * 3600  # the consultation window is 7 days
 
 
-# KEYS[1] dedupe key, KEYS[2] partition stream; ARGV: dedupe ttl, stream maxlen, event id,
-# user id, kind, body, received ms. Queues the event unless its id was seen; 1 if queued.
+# KEYS[1] dedupe key, KEYS[2] partition stream, KEYS[3] (optional) the resident's last-seen key;
+# ARGV: dedupe ttl, stream maxlen, event id, user id, kind, body, received ms[, seen ms, seen ttl].
+# Records the interaction when KEYS[3] is given, then queues the event unless its id was seen;
+# 1 if queued. KEYS[3] has another hash tag, so it is passed only to a single server.
 _ACCEPT = """
+if KEYS[3] then redis.call('SET', KEYS[3], ARGV[8], 'EX', ARGV[9]) end
 if not redis.call('SET', KEYS[1], ARGV[7], 'NX', 'EX', ARGV[1]) then return 0 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
   'e', ARGV[3], 'u', ARGV[4], 'k', ARGV[5], 'b', ARGV[6], 't', ARGV[7])
@@ -52,6 +56,7 @@ class Inbound:
         self.r, self.keys, self.partitions = r, keys, partitions
         self.maxlen_each = max(100, maxlen // partitions)
         self._accept = r.register_script(_ACCEPT)
+        self.cluster = isinstance(r, RedisCluster)
 
     # producer side (webhook) ------------------------------------------------------------
     def accept(
@@ -59,30 +64,26 @@ class Inbound:
     ) -> bool:
         """Queue an event once; False when it was already accepted (a Zalo retry).
 
-        One round trip: the dedupe check and the XADD run in one script (their keys share the
-        partition's hash tag), pipelined with the consultation-window record.
+        One round trip: on a single server one script records the interaction, checks the id and
+        queues; on a cluster the script (dedupe key and stream share the partition's hash tag)
+        is pipelined with the consultation-window record, which lives under the resident's tag.
         """
         partition = partition_of(user_id, self.partitions)
         keys = [self.keys.dedupe(partition, event_id), self.keys.inbound(partition)]
         args = [DEDUPE_SECONDS, self.maxlen_each, event_id, user_id, kind, body, now_ms]
         try:
-            for attempt in range(2):
-                with self.r.pipeline(transaction=False) as pipe:
-                    # EVALSHA itself: a Script object in a pipeline makes redis-py send SCRIPT
-                    # EXISTS first, a second round trip on every webhook request. The raw
-                    # command, as a cluster pipeline refuses .evalsha() (it routes it by key).
-                    pipe.execute_command("EVALSHA", self._accept.sha, len(keys), *keys, *args)
-                    if seen_ms is not None:
-                        pipe.set(self.keys.last_seen(user_id), seen_ms, ex=LAST_SEEN_SECONDS)
-                    try:
-                        return bool(pipe.execute()[0])
-                    except redis.exceptions.NoScriptError:
-                        if attempt:
-                            raise
-                        self.r.script_load(_ACCEPT)  # a restarted or flushed Redis
+            if not self.cluster:
+                if seen_ms is not None:
+                    keys.append(self.keys.last_seen(user_id))
+                    args += [seen_ms, LAST_SEEN_SECONDS]
+                return bool(self._accept(keys=keys, args=args))  # loads the script if missing
+            with self.r.pipeline(transaction=False) as pipe:
+                self._accept(keys=keys, args=args, client=pipe)  # sent whole (EVAL) on a cluster
+                if seen_ms is not None:
+                    pipe.set(self.keys.last_seen(user_id), seen_ms, ex=LAST_SEEN_SECONDS)
+                return bool(pipe.execute()[0])
         except redis.RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
-        return False  # not reached: the second attempt returns or raises
 
     def record_interaction(self, user_id: str, now_ms: int) -> None:
         """The resident's last interaction: Zalo's 7-day consultation window."""
