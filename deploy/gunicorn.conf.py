@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import sys
@@ -103,3 +104,13 @@ class JsonAccessLogger(Logger):
 
 
 logger_class = JsonAccessLogger
+
+
+def post_worker_init(worker: Any) -> None:
+    """The app is loaded: move what it built into the collector's permanent generation.
+
+    A full collection otherwise walks every object the app holds (about 17 ms on the 2-core
+    build machine) while the request threads wait; after this it walks only what requests make.
+    """
+    gc.collect()
+    gc.freeze()

@@ -257,6 +257,20 @@ def test_gunicorn_config_values(tmp_path: Path) -> None:
     assert "JsonAccessLogger" in seen["logger_class"]
 
 
+def test_gunicorn_workers_freeze_the_loaded_app_out_of_garbage_collection(tmp_path: Path) -> None:
+    # In a child: loading the config file forgets the bot's modules, as a reload must.
+    code = (
+        "import gc, runpy; conf = runpy.run_path('deploy/gunicorn.conf.py'); "
+        "before = gc.get_freeze_count(); conf['post_worker_init'](None); "
+        "print(before, gc.get_freeze_count())"
+    )
+    env = child_environment({"INSTANCE_PATH": str(tmp_path)})
+    done = run([sys.executable, "-c", code], cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr
+    before, after = map(int, done.stdout.split()[-2:])
+    assert before == 0 and after > 1000
+
+
 # --- redis ---------------------------------------------------------------------------------------
 
 

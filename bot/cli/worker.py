@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot.errors import ContentError
 from bot.services.worker import Worker
 
 
@@ -15,6 +19,11 @@ from bot.services.worker import Worker
 @with_appcontext
 def worker_command(burst: bool, name: str | None) -> None:
     """Consume the inbound queue and run due broadcasts."""
-    w = Worker(current_app.extensions["bot"], burst=burst, name=name)
+    rt = current_app.extensions["bot"]
+    with contextlib.suppress(ContentError):  # the error shows in /healthz and the log
+        rt.content()  # load and index the FAQ before the first event, not during it
+    gc.collect()
+    gc.freeze()  # what lives as long as the process: out of every later full collection
+    w = Worker(rt, burst=burst, name=name)
     w.install_signals()
     w.run()
