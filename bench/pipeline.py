@@ -237,6 +237,16 @@ class Result:
             cells = " | ".join(f"{r.cpu_ms[k]:.2f}" for k in kinds)
             ceiling = (os.cpu_count() or 1) * 1000 / total if total else 0
             lines.append(f"| {r.workers} | {cells} | {total:.2f} | {ceiling:.0f} |")
+        busy = self.one.rate * sum(self.one.cpu_ms.values()) / 1000
+        if busy > 0:
+            lines += [
+                "",
+                f"One worker keeps {busy:.2f} cores busy: its own turn, then the fake Zalo and "
+                "Redis while it waits for them, one after another. More workers can use at most "
+                f"the {cores} cores there are, so on this machine three workers can do at most "
+                f"{cores / busy:.2f}× one; they reached {self.scaling:.2f}×, "
+                f"{self.scaling * busy / cores:.0%} of that ceiling.",
+            ]
         if self.slow_zalo:
             first = self.slow_zalo[0].rate
             lines += [
