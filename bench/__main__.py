@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 import traceback
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bench.harness import ROOT, machine, percentile
+from bench.harness import ROOT, git_revision, machine, percentile
 from bench.soak_load import Load
 
 Floor = tuple[str, str, bool]  # (what, measured, met)
@@ -124,15 +123,6 @@ def run_part(key: str) -> Part:
     part.seconds = time.monotonic() - started
     print(f"bench ({key}) done in {part.seconds:.0f} s", file=sys.stderr, flush=True)
     return part
-
-
-def git_revision() -> str:
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
-
-    rev = git("rev-parse", "--short", "HEAD") or "unknown"
-    return rev + (" with uncommitted changes" if git("status", "--porcelain", "-uno") else "")
 
 
 def render(parts: Sequence[Part], command: str, started: datetime, seconds: float) -> str:

@@ -288,3 +288,14 @@ def machine() -> str:
     mem = subprocess.run(["free", "-m"], capture_output=True, text=True, check=False).stdout
     total = next((ln.split()[1] for ln in mem.splitlines() if ln.startswith("Mem:")), "?")
     return f"{os.cpu_count()} × {model}, {total} MiB RAM, Linux {os.uname().release}"
+
+
+def git_revision() -> str:
+    """The commit measured, and whether tracked files differed from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    rev = git("rev-parse", "--short", "HEAD") or "unknown"
+    return rev + (" with uncommitted changes" if git("status", "--porcelain", "-uno") else "")

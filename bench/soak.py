@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from bench.harness import ROOT, Stack, children, machine, rss_kib, wait_until
+from bench.harness import ROOT, Stack, children, git_revision, machine, rss_kib, wait_until
 from bench.soak_load import Load, Sampler
 from bot.config import settings_from
 from bot.services import broadcast_report, broadcasts
@@ -300,7 +300,8 @@ def _growth(growth: dict[str, int]) -> str:
 def append_to_benchmarks(text: str, command: str) -> None:
     path = ROOT / "BENCHMARKS.md"
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    block = f"\n## Soak run {stamp}\n\n`{command}` on {machine()}\n\n{text}\n"
+    code = git_revision()
+    block = f"\n## Soak run {stamp}\n\n`{command}` on {machine()}, code {code}\n\n{text}\n"
     with path.open("a", encoding="utf-8") as out:
         out.write(block)
 
