@@ -25,6 +25,7 @@ MAX_ATTEMPTS = 5
 GIVE_UP_SECONDS = 600.0  # a Zalo outage shorter than this delays replies but loses none
 RETRY_DELAY_CAP = 30.0
 IDLE_SLEEP = 0.05
+IDLE_BLOCK_SECONDS = 0.5  # below the Redis socket timeout (2 s) and the lease renewal period
 LEASE_RENEW_SECONDS = 1.0
 BROADCAST_IDLE_SLEEP = 0.5
 BROADCAST_JOIN_SECONDS = 30.0
@@ -72,6 +73,10 @@ class Worker:
         while not self.stopping.is_set():
             try:
                 done = self.step()
+                if self.burst and done == 0:
+                    break
+                if done == 0:
+                    self._idle()
                 backoff = 0.5
             except (RedisError, StoreUnavailable) as exc:
                 log.error("redis unavailable; retrying", extra={"error": str(exc)[:200]})
@@ -79,11 +84,6 @@ class Worker:
                 self._groups_ready = False
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
-                continue
-            if self.burst and done == 0:
-                break
-            if done == 0:
-                self.stopping.wait(IDLE_SLEEP)
         if sender is not None:
             sender.join(BROADCAST_JOIN_SECONDS)
         self.shutdown()
@@ -145,13 +145,37 @@ class Worker:
         if pending and not entries:
             self.owned[partition] = False
             return self._drain(partition)
+        self._run(partition, entries)
+        return len(entries)
+
+    def _run(self, partition: int, entries: list[Entry]) -> None:
+        """Process a partition's entries in order; stop at one that must be tried again."""
         for entry in entries:
             if self.stopping.is_set():
                 break
             if not self._process(entry):
                 self.owned[partition] = True  # retry this entry first, keeping order
                 break
-        return len(entries)
+
+    def _idle(self) -> None:
+        """Nothing was waiting: block until an event arrives (or the next lease renewal).
+
+        Only partitions with nothing left to re-read and no retry pending are waited on, so no
+        new entry is read ahead of an older one. A cluster cannot read streams of different
+        hash tags in one command: there, and when no partition qualifies, poll again shortly.
+        """
+        now = time.monotonic()
+        ready = [
+            p for p, reread in self.owned.items() if not reread and now >= self.retry_at.get(p, 0)
+        ]
+        until_renewal = self._renewed + LEASE_RENEW_SECONDS - time.time()
+        if self.rt.inbound.cluster or not ready or until_renewal < IDLE_SLEEP:
+            self.stopping.wait(IDLE_SLEEP)
+            return
+        block_ms = int(min(IDLE_BLOCK_SECONDS, until_renewal) * 1000)
+        found = self.rt.inbound.wait_new(ready, self.name, block_ms=block_ms)
+        for partition, entries in found.items():
+            self._run(partition, entries)
 
     def _process(self, entry: Entry) -> bool:
         """Handle one entry; False leaves it pending to be tried again."""

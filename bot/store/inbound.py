@@ -125,6 +125,27 @@ class Inbound:
                 entries.append(_entry(partition, entry_id, fields))
         return entries
 
+    def wait_new(
+        self, partitions: list[int], consumer: str, *, block_ms: int, count: int = 20
+    ) -> dict[int, list[Entry]]:
+        """New entries of any of `partitions`, waiting up to `block_ms` for the first to arrive.
+
+        One blocking read over every stream, so an idle worker answers as soon as an event is
+        queued instead of on its next poll. The streams carry different hash tags, so this is
+        for a single server only; on a cluster the caller polls each partition.
+        """
+        if not partitions:
+            return {}
+        of_stream = {self.keys.inbound(p): p for p in partitions}
+        reply = self.r.xreadgroup(
+            INBOUND_GROUP, consumer, dict.fromkeys(of_stream, ">"), count=count, block=block_ms
+        )
+        found: dict[int, list[Entry]] = {}
+        for name, items in _stream_items(reply):
+            partition = of_stream[name]
+            found[partition] = [_entry(partition, i, f) for i, f in items if f]
+        return found
+
     def ack(self, entry: Entry) -> None:
         self.r.xack(self.keys.inbound(entry.partition), INBOUND_GROUP, entry.entry_id)
 
@@ -169,6 +190,17 @@ def _unprocessed(r: Redis, stream: str) -> int:
             lag = g.get("lag")
             return int(g.get("pending") or 0) + (int(lag) if lag is not None else 0)
     return 0
+
+
+def _stream_items(reply: object) -> list[tuple[str, list[tuple[str, dict[str, str]]]]]:
+    """XREAD(GROUP)'s reply as (stream, entries) pairs, whichever protocol the server speaks."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):  # RESP3
+        return [
+            (str(k), list(v[0] if v and isinstance(v[0], list) else v)) for k, v in reply.items()
+        ]
+    return [(str(k), list(v)) for k, v in reply]  # type: ignore[attr-defined]
 
 
 def _entry(partition: int, entry_id: str, f: dict[str, str]) -> Entry:
