@@ -141,7 +141,7 @@ class Inbound:
             INBOUND_GROUP, consumer, dict.fromkeys(of_stream, ">"), count=count, block=block_ms
         )
         found: dict[int, list[Entry]] = {}
-        for name, items in _stream_items(reply):
+        for name, items in reply or []:
             partition = of_stream[name]
             found[partition] = [_entry(partition, i, f) for i, f in items if f]
         return found
@@ -190,17 +190,6 @@ def _unprocessed(r: Redis, stream: str) -> int:
             lag = g.get("lag")
             return int(g.get("pending") or 0) + (int(lag) if lag is not None else 0)
     return 0
-
-
-def _stream_items(reply: object) -> list[tuple[str, list[tuple[str, dict[str, str]]]]]:
-    """XREAD(GROUP)'s reply as (stream, entries) pairs, whichever protocol the server speaks."""
-    if not reply:
-        return []
-    if isinstance(reply, dict):  # RESP3
-        return [
-            (str(k), list(v[0] if v and isinstance(v[0], list) else v)) for k, v in reply.items()
-        ]
-    return [(str(k), list(v)) for k, v in reply]  # type: ignore[attr-defined]
 
 
 def _entry(partition: int, entry_id: str, f: dict[str, str]) -> Entry:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -74,3 +75,13 @@ def post_event(client: FlaskClient, body: dict[str, Any], secret: str = OA_SECRE
 def run_worker(rt: Runtime) -> None:
     """Process everything queued, in this process, then return."""
     Worker(rt, burst=True, name="test-worker").run()
+
+
+def wait_until(predicate: Callable[[], object], seconds: float = 15.0) -> bool:
+    """Poll `predicate` until it holds or `seconds` pass; its last answer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return bool(predicate())

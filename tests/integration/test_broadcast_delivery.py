@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from app import create_app
 from bot.config import child_environment, settings_from
 from bot.dialogue.wording_broadcasts import with_notices
 from bot.model import Effect, Reply
@@ -20,9 +21,10 @@ from bot.services.runtime import Runtime
 from bot.services.subscriptions import apply_effect
 from bot.store.broadcast_recipients import Recipients
 from bot.zalo.client import ZaloClient
-from bot.zalo.fake_events import new_user_id
+from bot.zalo.fake_events import new_user_id, text_event
 from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
+from tests.integration.conftest import post_event, run_worker, wait_until
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -299,15 +301,6 @@ def start_loop(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_until(predicate, seconds: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())
-
-
 def test_worker_killed_mid_broadcast_sends_exactly_one_copy(
     env: dict[str, str], brt: Runtime, fake_zalo: FakeZalo
 ) -> None:
@@ -342,10 +335,6 @@ def test_worker_killed_mid_broadcast_sends_exactly_one_copy(
 def test_the_workers_reply_carries_a_pending_notice_once_unless_that_message_unsubscribes(
     env: dict[str, str], fake_zalo: FakeZalo
 ) -> None:
-    from app import create_app
-    from bot.zalo.fake_events import text_event
-    from tests.integration.conftest import post_event, run_worker
-
     app = create_app(env)
     rt: Runtime = app.extensions["bot"]
     stays = subscribe(rt, "tin-tuc", seen_days_ago=9)  # outside the window: notices wait

@@ -13,7 +13,7 @@ from bot.config import child_environment
 from bot.zalo.fake_events import new_user_id, text_event
 from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
-from tests.integration.conftest import post_event
+from tests.integration.conftest import post_event, wait_until
 from tests.redis_server import client_for
 
 
@@ -25,15 +25,6 @@ def start_worker(env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def wait_until(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_sigkill_mid_processing_loses_nothing_and_duplicates_nothing(

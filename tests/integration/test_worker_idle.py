@@ -13,16 +13,7 @@ from bot.services.worker import Worker
 from bot.store.inbound import Entry, partition_of
 from bot.zalo.fake_events import new_user_id, text_event
 from bot.zalo.fake_server import FakeZalo
-from tests.integration.conftest import post_event
-
-
-def wait_for(check: Any, seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return bool(check())
+from tests.integration.conftest import post_event, wait_until
 
 
 def users_in_two_partitions(partitions: int) -> tuple[str, str]:
@@ -50,12 +41,12 @@ def test_an_idle_worker_answers_what_arrives_in_order(
     thread.start()
     try:
         parts = rt.settings.inbound_partitions
-        assert wait_for(lambda: len(worker.owned) == parts)
+        assert wait_until(lambda: len(worker.owned) == parts)
         time.sleep(0.2)  # the worker has found nothing and waits
         one, two = users_in_two_partitions(parts)
         for user, text in ((one, "xin chào"), (one, "cảm ơn"), (two, "tiêm mũi 3 ở đâu")):
             assert post_event(client, text_event(user, text)).status_code == 200
-        assert wait_for(lambda: len(fake_zalo.texts_to(one)) == 2 and fake_zalo.texts_to(two))
+        assert wait_until(lambda: len(fake_zalo.texts_to(one)) == 2 and fake_zalo.texts_to(two))
     finally:
         worker.stopping.set()
         thread.join(10)
