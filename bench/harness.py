@@ -299,3 +299,11 @@ def git_revision() -> str:
 
     rev = git("rev-parse", "--short", "HEAD") or "unknown"
     return rev + (" with uncommitted changes" if git("status", "--porcelain", "-uno") else "")
+
+
+def show(result: Any) -> int:
+    """A part run on its own: its table, then each floor with its verdict."""
+    print(result.markdown())
+    for name, figure, ok in result.floors():
+        print(f"{name}: {figure} {'PASS' if ok else 'BELOW'}")
+    return 0

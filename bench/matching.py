@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from bench.harness import ROOT, percentile
+from bench.harness import ROOT, percentile, show
 from bot.content.loader import load
 from bot.language.matcher import MatchIndex
 from bot.language.normalise import normalise
@@ -217,11 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=6.0, help="seconds per size and method")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 20, 100])
     a = parser.parse_args(argv)
-    result = measure(a.sizes, a.budget)
-    print(result.markdown())
-    for name, figure, ok in result.floors():
-        print(f"{name}: {figure} {'PASS' if ok else 'BELOW'}")
-    return 0
+    return show(measure(a.sizes, a.budget))
 
 
 if __name__ == "__main__":

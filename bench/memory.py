@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import redis
 import requests
 
-from bench.harness import Stack, children, rss_kib, stop_process, wait_until
+from bench.harness import Stack, children, rss_kib, show, stop_process, wait_until
 from bot.model import Session
 from bot.store.keys import Keys
 from bot.store.residents import Residents
@@ -187,8 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--items", type=int, default=20000)
     a = parser.parse_args(argv)
-    print(measure(a.events, a.items).markdown())
-    return 0
+    return show(measure(a.events, a.items))
 
 
 if __name__ == "__main__":

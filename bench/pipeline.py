@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from flask.testing import FlaskClient
 
-from bench.harness import Sent, Stack, percentile, wait_until
+from bench.harness import Sent, Stack, percentile, show, wait_until
 from bot.store.inbound import partition_of
 from bot.store.keys import Keys
 from bot.zalo.fake_events import OA_SECRET, new_user_id, sign_event, text_event
@@ -309,11 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1500)
     parser.add_argument("--paced-seconds", type=float, default=8.0)
     a = parser.parse_args(argv)
-    result = measure(a.events, a.paced_seconds)
-    print(result.markdown())
-    for name, figure, ok in result.floors():
-        print(f"{name}: {figure} {'PASS' if ok else 'BELOW'}")
-    return 0
+    return show(measure(a.events, a.paced_seconds))
 
 
 if __name__ == "__main__":
