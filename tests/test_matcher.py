@@ -96,3 +96,36 @@ def test_pooled_profile_is_part_of_the_score(content: Content) -> None:
     full = content.index.scored(normalise("lỡ hẹn tiêm mũi 2"))
     profile = {r.faq_id: r.profile for r in full}
     assert {r.faq_id: r.profile for r in excluded}["tre-hen-mui-2"] < profile["tre-hen-mui-2"]
+
+
+def test_fuzzy_scores_equal_the_best_ratio_over_every_phrasing_and_variant() -> None:
+    from rapidfuzz import fuzz
+
+    from bot.language.matcher import loose
+
+    real = load(ROOT / "faq.yaml", ROOT / "hotlines.yaml")
+    entries = [(e.id, list(e.phrasings)) for e in real.entries.values()]
+    index = real.index
+    folded = [[normalise(p).folded for p in ph] for _, ph in entries]
+    first = {faq_id: sum(len(ph) for _, ph in entries[:i]) for i, (faq_id, _) in enumerate(entries)}
+
+    def brute(text: str, skip: tuple[str, int] | None) -> list[float]:
+        q = normalise(text).folded
+        out = []
+        for (faq_id, _), texts in zip(entries, folded, strict=True):
+            scores = [
+                fuzz.ratio(a, b)
+                for j, t in enumerate(texts)
+                if not (skip and skip == (faq_id, j))
+                for a in {q, loose(q)}
+                for b in {t, loose(t)}
+            ]
+            out.append(max(scores, default=0.0))
+        return out
+
+    cases = ["nên tiêm mũi 3 lúc nào", "lam so suc khoe dien tu", "ngay mai", "xin chao", "nhiem"]
+    some = entries[3][0]
+    for text in cases:
+        for skip in (None, (some, 0)):
+            at = first[skip[0]] + skip[1] if skip else -1
+            assert index._fuzzy(normalise(text), at) == brute(text, skip), (text, skip)
