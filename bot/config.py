@@ -137,8 +137,6 @@ OPTIONS: dict[str, Option] = {
     "inbound_maxlen": Option("INBOUND_MAXLEN", "100000", _int),
     "worker_lease_seconds": Option("WORKER_LEASE_SECONDS", "10", _float, "partition lease"),
     "inbound_partitions": Option("INBOUND_PARTITIONS", "12", _int, "ordered inbound shards"),
-    "match_answer_score": Option("MATCH_ANSWER_SCORE", "40", _float, "answer at this match"),
-    "match_suggest_score": Option("MATCH_SUGGEST_SCORE", "28", _float, "suggest at this"),
     "secret_key": Option("SECRET_KEY", "", doc="Flask session key"),
     "admin_api_tokens": Option("ADMIN_API_TOKENS", "", doc="name:role:token,..."),
     "admin_cookie_secure": Option(
@@ -190,8 +188,6 @@ class Settings:
     inbound_maxlen: int = 100_000
     inbound_partitions: int = 12  # 2, 3, 4 or 6 workers get equal shares
     worker_lease_seconds: float = 10.0
-    match_answer_score: float = 40.0
-    match_suggest_score: float = 28.0
     secret_key: str = ""
     admin_api_tokens: str = ""
     admin_cookie_secure: bool | None = None
@@ -281,9 +277,6 @@ def _cross_checks(v: Mapping[str, Any]) -> list[str]:
             problems.append(f"{OPTIONS[key].env} must be positive")
     if "zalo_send_rate" in v and v["zalo_send_rate"] <= 0:
         problems.append("ZALO_SEND_RATE must be positive")
-    suggest, answer = v.get("match_suggest_score"), v.get("match_answer_score")
-    if suggest is not None and answer is not None and not (0 <= suggest <= answer <= 100):
-        problems.append("need 0 <= MATCH_SUGGEST_SCORE <= MATCH_ANSWER_SCORE <= 100")
     has_token = v.get("zalo_access_token") or v.get("zalo_refresh_token")
     if has_token and not v.get("zalo_app_id"):
         problems.append("ZALO_ACCESS_TOKEN/ZALO_REFRESH_TOKEN given without ZALO_APP_ID")

@@ -203,6 +203,7 @@ class Decision:
     candidates: tuple[Candidate, ...] = ()
     effects: tuple[Effect, ...] = ()
     outcome: str = "answered"  # answered | clarified | fallback | emergency | paused | ...
+    also: tuple[str, ...] = ()  # other FAQ entries the message asked about, offered as buttons
 
 
 # --- Sending ---------------------------------------------------------------------------------

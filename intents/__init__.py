@@ -1,9 +1,17 @@
-"""The bot's intents, in the order they are asked to bid (ties go to the earlier one)."""
+"""The bot's intents, in the order they are asked to bid (ties go to the earlier one).
+
+`respond` is the arbiter (bot.dialogue.arbiter) given this registry: the one entry point the
+services, the console and the `faq` commands use.
+"""
 
 from __future__ import annotations
 
-from types import ModuleType
+from datetime import datetime
+from typing import Any
 
+from bot.dialogue.arbiter import Registry
+from bot.dialogue.arbiter import respond as _respond
+from bot.model import Decision
 from intents import (
     emergency,
     fallback,
@@ -18,21 +26,29 @@ from intents import (
     unsubscribe,
 )
 
-REGISTRY: tuple[ModuleType, ...] = (
-    emergency,
-    pending,
-    handoff,
-    unsubscribe,
-    subscribe,
-    hotline,
-    help,
-    greeting,
-    thanks,
-    faq,
-    fallback,
+REGISTRY = Registry(
+    modules=(
+        emergency,
+        pending,
+        handoff,
+        unsubscribe,
+        subscribe,
+        hotline,
+        help,
+        greeting,
+        thanks,
+        faq,
+        fallback,
+    ),
+    first=emergency.NAME,
+    pending=pending.NAME,
+    last=fallback.NAME,
 )
-FIRST = "emergency"  # beats everything
-PENDING = "pending"  # then what the session waits for
-LAST = "fallback"  # only when nothing else bid
 
-__all__ = ["FIRST", "LAST", "PENDING", "REGISTRY"]
+
+def respond(text: str, *, now: datetime, **kwargs: Any) -> Decision:
+    """The bot's decision for one message (see bot.dialogue.arbiter.respond)."""
+    return _respond(text, registry=REGISTRY, now=now, **kwargs)
+
+
+__all__ = ["REGISTRY", "respond"]

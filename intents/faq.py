@@ -1,14 +1,51 @@
-"""Answers from faq.yaml: answer when confident, offer up to three when close."""
+"""Answers from faq.yaml: answer when confident, offer up to three when close.
+
+A long message is matched on its question with its context as support (Turn.candidates). A
+message asking two things gets the best answer and the other question as a button; one that
+told of a red-flag sign in the past gets its answer and a line saying to call 115 if it is
+happening now; a COVID-19 question that is not about vaccination gets no vaccine answer.
+"""
 
 from __future__ import annotations
 
-from bot.dialogue import actions
+from dataclasses import replace
+
+from bot.dialogue import actions, render, wording
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.turn import Bid, Turn
+from bot.language.analysis import join
+from bot.model import Decision, Reply
 
 NAME = "faq"
 MAX_SUGGESTIONS = 3
 SUGGEST_SPREAD = 15.0  # suggestions far below the best one only distract
+MAX_OTHERS = 2  # other questions of the same message offered as buttons
+
+
+def _others(turn: Turn, best: str) -> list[str]:
+    """Entries that other question sentences of the message ask about, confidently."""
+    sentences = turn.analysis.question_sentences
+    if len(sentences) < 2:
+        return []
+    found: list[str] = []
+    for sentence in sentences:
+        ranked = turn.content.index.match(join(sentence))
+        if turn.thresholds.confident(ranked) and ranked[0].faq_id not in (best, *found):
+            found.append(ranked[0].faq_id)
+    return found[:MAX_OTHERS]
+
+
+def _with_extras(turn: Turn, decision: Decision, others: list[str]) -> Decision:
+    reply = decision.reply
+    if others:
+        entries = [turn.content.entries[i] for i in others]
+        text = f"{reply.text}\n\n{wording.ALSO_ASKED}"
+        reply = Reply(text, (*(render.faq_button(e) for e in entries), *reply.buttons))
+    if turn.symptoms.past and not turn.symptoms.emergency:
+        reply = Reply(f"{reply.text}\n{wording.PAST_SIGN}", reply.buttons)
+    if reply is decision.reply:
+        return decision
+    return replace(decision, reply=render.fit(reply), also=tuple(others))
 
 
 def bid(turn: Turn) -> Bid | None:
@@ -17,12 +54,15 @@ def bid(turn: Turn) -> Bid | None:
         if cmd.name == "faq" and cmd.args and cmd.args[0] in turn.content.entries:
             return make_bid(100, actions.faq_answer(turn, cmd.args[0], 100.0, "command"))
         return None
+    if turn.content.index.domain.covid_not_vaccination(turn.analysis.focus):
+        return None  # the fallback says this channel answers vaccination questions only
     candidates = turn.candidates
     if not candidates:
         return None
     best = candidates[0]
-    if best.score >= turn.thresholds.answer:
-        return make_bid(best.score, actions.faq_answer(turn, best.faq_id, best.score))
+    if turn.confident:
+        decision = actions.faq_answer(turn, best.faq_id, best.score)
+        return make_bid(best.score, _with_extras(turn, decision, _others(turn, best.faq_id)))
     if best.score < turn.thresholds.suggest:
         return None
     close = [
@@ -30,4 +70,4 @@ def bid(turn: Turn) -> Bid | None:
         for c in candidates[:MAX_SUGGESTIONS]
         if c.score >= turn.thresholds.suggest and c.score >= best.score - SUGGEST_SPREAD
     ]
-    return make_bid(best.score, actions.clarify(turn, close))
+    return make_bid(best.score, _with_extras(turn, actions.clarify(turn, close), []))

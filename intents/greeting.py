@@ -1,23 +1,24 @@
-"""Hello."""
+"""Hello — only when the message holds nothing else (a greeting before a question is not one)."""
 
 from __future__ import annotations
 
 from bot.dialogue import wording
-from bot.dialogue.cues import only, phrases, starts_with
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.decide import decide
 from bot.dialogue.turn import Bid, Turn
+from bot.language.analysis import GREETING
 from bot.model import Reply
 
 NAME = "greeting"
-CUES = ("xin chào", "chào", "hello", "hi", "alo", "chào buổi sáng", "good morning", "hey", "ê")
 
 
 def bid(turn: Turn) -> Bid | None:
-    cues = phrases(CUES, True)
-    if turn.command or not cues.search(turn.norm):
+    a = turn.analysis
+    if turn.command or not a.greets:
         return None
-    score = 95.0 if only(turn.norm, cues) else 40.0 if starts_with(turn.norm, cues) else 0.0
-    if not score:
-        return None
-    return make_bid(score, decide(turn, NAME, Reply(wording.GREETING)))
+    if a.social_only:
+        return make_bid(95.0, decide(turn, NAME, Reply(wording.GREETING)))
+    if a.opens_with == GREETING and not a.questions and not turn.confident:
+        # "Chào ad, em ở Hải Hậu, mới theo dõi trang": an introduction, nothing asked
+        return make_bid(30.0, decide(turn, NAME, Reply(wording.GREETING)))
+    return None

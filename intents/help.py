@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dialogue import actions, render, wording
-from bot.dialogue.cues import only, phrases
+from bot.dialogue.cues import only, phrases, rest
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.decide import decide, next_session
 from bot.dialogue.turn import Bid, Turn
@@ -38,6 +38,18 @@ CUES = (
     "giúp tôi",
     "giúp mình",
     "giúp em",
+    "hỗ trợ được gì",
+    "hỗ trợ gì",
+    "hỗ trợ những gì",
+    "hỗ trợ được những gì",
+    "nội dung nào",
+    "những nội dung nào",
+    "kênh này",
+    "trang này",
+    "sử dụng",
+    "có hướng dẫn",
+    "không rành",
+    "công nghệ",
 )
 COMMANDS = frozenset({"menu", "help", "trogiup", "huongdan", "nhom"})
 FIRST_PAGE = 4
@@ -78,6 +90,15 @@ def bid(turn: Turn) -> Bid | None:
     picked = _pick_group(turn)
     if picked is not None:
         return make_bid(100, picked)
-    if only(turn.norm, phrases(CUES)):
+    cues = phrases(CUES)
+    if only(turn.norm, cues):
         return make_bid(90, menu(turn))
+    asked = turn.analysis.questions
+    if (
+        asked
+        and all(len(rest(c.norm, cues)) <= 3 for c in asked if cues.search(c.norm))
+        and any(cues.search(c.norm) for c in asked)
+        and not turn.confident
+    ):
+        return make_bid(85, menu(turn))  # "Chào ad, kênh này hỗ trợ được những gì ạ?"
     return None

@@ -23,8 +23,6 @@ STRONG = (
     "số điện thoại cấp cứu",
     "gọi số nào",
     "gọi số mấy",
-    "gọi cho ai",
-    "gọi đi đâu",
     "số liên hệ",
     "số để gọi",
     "xin số",
@@ -32,12 +30,12 @@ STRONG = (
     "số trạm y tế",
     "số trung tâm y tế",
     "số cấp cứu",
-    "liên hệ ở đâu",
-    "liên hệ với ai",
-    "liên hệ ai",
     "điện thoại trạm y tế",
     "điện thoại trung tâm y tế",
 )
+# Asking where to turn: the hotline only when that is the whole question; "… muốn tiêm tiếp
+# thì liên hệ ở đâu?" gets its FAQ answer, which says where.
+WHERE = ("liên hệ ở đâu", "liên hệ với ai", "liên hệ ai", "gọi cho ai", "gọi đi đâu")
 ABOUT_VACCINATION = ("tiêm", "vắc xin", "mũi")
 WEAK = ("số điện thoại", "điện thoại", "liên hệ", "trung tâm y tế", "trạm y tế")
 
@@ -50,12 +48,20 @@ def _weak(turn: Turn) -> bool:
     return len(rest(turn.norm, weak)) <= 4
 
 
+def _asks_only_where(turn: Turn) -> bool:
+    """The question is only where to turn, not a vaccination question ending with it."""
+    asked = turn.analysis.questions or turn.analysis.substance
+    where = phrases(WHERE)
+    return any(where.search(c.norm) and len(rest(c.norm, where)) <= 4 for c in asked)
+
+
 def bid(turn: Turn) -> Bid | None:
     if turn.command or turn.content.index.domain.verdict(turn.norm) == "out":
         return None
-    strong = phrases(STRONG)
-    if strong.search(turn.norm):
+    if phrases(STRONG).search(turn.norm):
         score = 90.0
+    elif phrases(WHERE).search(turn.norm):
+        score = 90.0 if _asks_only_where(turn) or not turn.candidates else 1.0
     elif _weak(turn):
         score = 70.0
     else:

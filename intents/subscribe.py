@@ -50,10 +50,17 @@ def _listing(turn: Turn) -> Reply:
 
 
 def _natural(turn: Turn) -> bool:
-    spans = phrases(CUES).spans(turn.norm)
+    """A wish to receive news, said where the message asks something (in a long message, not
+    in its story: "vẫn nhận tin nhắn bình thường" is context)."""
+    asked = turn.analysis.questions
+    norms = [c.norm for c in asked] if asked and len(turn.analysis.clauses) > 1 else [turn.norm]
     negations = phrases(NEGATIONS)
-    denied = {end for _, end, _ in negations.spans(turn.norm)}
-    return any(start not in denied and start - 1 not in denied for start, _, _ in spans)
+    for norm in norms:
+        denied = {end for _, end, _ in negations.spans(norm)}
+        spans = phrases(CUES).spans(norm)
+        if any(start not in denied and start - 1 not in denied for start, _, _ in spans):
+            return True
+    return False
 
 
 def bid(turn: Turn) -> Bid | None:

@@ -14,11 +14,11 @@ from bot.content.loader import Content, load
 from bot.content.validate import check
 from bot.content.watcher import ContentWatcher
 from bot.dialogue import render, wording
-from bot.dialogue.respond import respond
 from bot.dialogue.turn import Thresholds
 from bot.errors import ContentError
 from bot.language.normalise import normalise
 from bot.model import Reply, Session
+from intents import respond
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = Path(__file__).resolve().parent / "fixtures"

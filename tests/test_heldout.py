@@ -13,6 +13,7 @@ from bot.dialogue import evaluation
 from bot.dialogue.evaluation import Report
 from bot.dialogue.turn import Thresholds
 from bot.language.normalise import normalise
+from intents import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = Path(__file__).resolve().parent / "fixtures" / "heldout-queries.yaml"
@@ -39,7 +40,9 @@ def report(shipped: Content) -> Report:
     queries = evaluation.load_queries(HELDOUT)
 
     def bot(text: str) -> evaluation.Prediction:
-        return evaluation.predict(text, content=shipped, now=NOW, thresholds=Thresholds())
+        return evaluation.predict(
+            text, content=shipped, now=NOW, thresholds=Thresholds(), registry=REGISTRY
+        )
 
     return evaluation.evaluate(queries, bot)
 

@@ -10,9 +10,9 @@ import pytest
 
 import intents
 from bot.content.loader import Content, load
-from bot.dialogue.respond import respond
 from bot.dialogue.turn import Thresholds
 from bot.model import Decision, Session
+from intents import respond
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -41,7 +41,7 @@ def effects(d: Decision) -> dict[str, dict[str, str]]:
 
 
 def test_registry_is_explicit_and_ordered() -> None:
-    names = [m.NAME for m in intents.REGISTRY]
+    names = [m.NAME for m in intents.REGISTRY.modules]
     assert names[0] == "emergency" and names[-1] == "fallback"
     assert {"pending", "hotline", "greeting", "thanks", "help", "handoff"} <= set(names)
     assert {"subscribe", "unsubscribe", "faq"} <= set(names)
@@ -97,7 +97,7 @@ def test_close_call_offers_numbered_suggestions_and_2_picks(content: Content) ->
             session=Session(),
             content=content,
             now=MONDAY_10,
-            thresholds=Thresholds(answer=99, suggest=1),
+            thresholds=Thresholds(answer=99, sure=99, suggest=1),
         )
     assert d.action == "clarify" and d.outcome == "clarified"
     assert 2 <= len(d.candidates) <= 3

@@ -16,11 +16,11 @@ from bot.config import Settings, load_settings
 from bot.content.loader import Content, load
 from bot.content.validate import check as check_content
 from bot.dialogue import evaluation
-from bot.dialogue.respond import respond
 from bot.dialogue.turn import Thresholds
 from bot.errors import ContentError
 from bot.language.normalise import normalise
 from bot.model import Session
+from intents import REGISTRY, respond
 
 faq_cli = AppGroup("faq", help="Check the FAQ content and test how messages are understood.")
 
@@ -38,7 +38,7 @@ def _settings() -> Settings:
 
 
 def _thresholds(s: Settings) -> Thresholds:
-    return Thresholds(answer=s.match_answer_score, suggest=s.match_suggest_score)
+    return Thresholds()
 
 
 def _now(s: Settings) -> datetime:
@@ -98,7 +98,9 @@ def predict_cmd() -> None:
         text = line.rstrip("\r\n")
         if not text.strip():
             continue
-        out = evaluation.predict(text, content=content, now=now, thresholds=thresholds)
+        out = evaluation.predict(
+            text, content=content, now=now, thresholds=thresholds, registry=REGISTRY
+        )
         click.echo(json.dumps(out, ensure_ascii=False))
 
 
@@ -113,7 +115,9 @@ def eval_cmd(path: str | None, min_accuracy: float | None, baseline: bool) -> No
     queries = evaluation.load_queries(path or DEFAULT_EVAL)
 
     def bot(text: str) -> dict[str, Any]:
-        return evaluation.predict(text, content=content, now=now, thresholds=thresholds)
+        return evaluation.predict(
+            text, content=content, now=now, thresholds=thresholds, registry=REGISTRY
+        )
 
     report = evaluation.evaluate(queries, bot)
     click.echo(evaluation.format_report(report, f"bot ({len(queries)} messages)"))

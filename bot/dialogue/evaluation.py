@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
 from bot.content.loader import Content
-from bot.dialogue.respond import respond
+from bot.dialogue.arbiter import Registry, respond
 from bot.dialogue.turn import Thresholds
 from bot.model import Session
 
@@ -21,10 +21,18 @@ Prediction = dict[str, Any]
 Predictor = Callable[[str], Prediction]
 
 
-def predict(text: str, *, content: Content, now: datetime, thresholds: Thresholds) -> Prediction:
-    """One message → the §6 JSON object, with a fresh session; nothing is sent or stored."""
-    d = respond(text, session=Session(), content=content, now=now, thresholds=thresholds)
-    return {
+def predict(
+    text: str, *, content: Content, now: datetime, thresholds: Thresholds, registry: Registry
+) -> Prediction:
+    """One message → the §6 JSON object, with a fresh session; nothing is sent or stored.
+
+    Extra keys: `reason` when a fallback has one (`covid_other`: COVID-19 but not
+    vaccination), `others` when the message also asked about other entries (offered as buttons).
+    """
+    d = respond(
+        text, registry=registry, session=Session(), content=content, now=now, thresholds=thresholds
+    )
+    out: Prediction = {
         "text": text,
         "intent": d.intent,
         "action": d.action,
@@ -32,6 +40,11 @@ def predict(text: str, *, content: Content, now: datetime, thresholds: Threshold
         "score": round(d.score, 1),
         "candidates": [{"faq_id": c.faq_id, "score": round(c.score, 1)} for c in d.candidates],
     }
+    if d.intent == "fallback" and d.outcome != "fallback":
+        out["reason"] = d.outcome
+    if d.also:
+        out["others"] = list(d.also)
+    return out
 
 
 def baseline_predictor(content: Content, thresholds: Thresholds) -> Predictor:

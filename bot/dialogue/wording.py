@@ -136,3 +136,14 @@ def paused() -> Reply:
 
 def notice_prefix(n: int) -> str:
     return NOTICE_PREFIX.format(n=n)
+
+
+# --- Long messages: a second question, a sign in the past, COVID-19 beyond vaccination ---------
+ALSO_ASKED = "Bạn còn hỏi thêm nội dung khác, mời chọn bên dưới:"
+PAST_SIGN = f"Nếu bây giờ bạn đang có dấu hiệu này, hãy gọi {EMERGENCY} ngay."
+COVID_NOT_VACCINATION = (
+    "Dạ, kênh này chỉ trả lời các câu hỏi về tiêm vắc xin phòng COVID-19, nên chưa trả lời được "
+    "câu hỏi về điều trị, cách ly, xét nghiệm hay đi lại. Bạn vui lòng hỏi Trạm Y tế xã/phường "
+    f"nơi cư trú, hoặc gọi đường dây nóng ngành Y tế {HOTLINE} (miễn phí, 24/7). "
+    f"Khi khó thở hay có dấu hiệu nặng, gọi ngay {EMERGENCY}."
+)

@@ -6,7 +6,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ UNKNOWN_IDF = 2.0  # a word no entry knows: rare, but says nothing about which e
 
 SCORE_SCALE = 1.25  # pooled profiles score lower than single phrasings; keeps thresholds
 TYPO_SCORE = 84  # a word typed slightly wrong still counts when this similar to a known word
+TYPO_CACHE = 20_000  # typo look-ups remembered per content version
+FOCUS_WEIGHT = 0.5  # a long message: mean of its question's score and its whole text's
 
 
 def loose(folded: str) -> str:
@@ -48,6 +50,13 @@ class Domain:
     strong: PhraseSet
     out: PhraseSet
     stopwords: frozenset[str]
+    covid_other: PhraseSet = field(default_factory=lambda: PhraseSet(()))
+    vaccination: PhraseSet = field(default_factory=lambda: PhraseSet(()))
+
+    def covid_not_vaccination(self, focus: Normalised) -> bool:
+        """Asks about COVID-19 itself (treatment, isolation, tests, travel, after-effects),
+        not about vaccination: this channel does not answer it."""
+        return self.covid_other.search(focus) and not self.vaccination.search(focus)
 
     def verdict(self, norm: Normalised) -> str:
         """'in' (a vaccination cue), 'out' (another subject) or 'none' (no cue either way)."""
@@ -65,6 +74,8 @@ def build_domain(data: Mapping[str, Any]) -> Domain:
         strong=PhraseSet.of(data.get("strong", ())),
         out=PhraseSet.of(data.get("out_of_domain", ()), strict_short=True),
         stopwords=frozenset(fold(str(w)) for w in data.get("stopwords", ())),
+        covid_other=PhraseSet.of(data.get("covid_not_vaccination", ())),
+        vaccination=PhraseSet.of(data.get("vaccination", ())),
     )
 
 
@@ -143,6 +154,7 @@ class MatchIndex:
         n = max(len(entry_features), 1)
         self._idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}
         self._vocab = sorted({f for f in df if " " not in f and len(f) >= 4})
+        self._typos: dict[str, str] = {}
         self._postings: dict[str, list[int]] = {}
         self._norms: list[float] = []
         for p, feats in enumerate(phrasing_features):
@@ -158,10 +170,15 @@ class MatchIndex:
         """The vocabulary word a slightly mistyped token stands for (or the token itself)."""
         if token in self._idf or len(token) < 4:
             return token
-        best = process.extractOne(
-            token, self._vocab, scorer=fuzz.ratio, processor=None, score_cutoff=TYPO_SCORE
-        )
-        return best[0] if best else token
+        found = self._typos.get(token)
+        if found is None:
+            best = process.extractOne(
+                token, self._vocab, scorer=fuzz.ratio, processor=None, score_cutoff=TYPO_SCORE
+            )
+            found = best[0] if best else token
+            if len(self._typos) < TYPO_CACHE:
+                self._typos[token] = found
+        return found
 
     def _skip(self, exclude: tuple[str, int] | None) -> int:
         """Index of the phrasing left out (conflict checks), or -1."""
@@ -254,3 +271,20 @@ class MatchIndex:
     def match(self, norm: Normalised, limit: int = 5) -> list[Candidate]:
         """The best `limit` entries as scored candidates, best first, one per entry."""
         return [Candidate(r.faq_id, r.score) for r in self.scored(norm)[:limit]]
+
+    def rank(self, focus: Normalised, whole: Normalised, limit: int = 5) -> list[Candidate]:
+        """Entries for a message with a question (`focus`) inside context (`whole`).
+
+        The question says what is asked, the context often says about what ("mẹ em bị tiểu
+        đường … có tiêm được không"): each entry gets the mean of both scores. A message that
+        is all question (every short one) scores exactly as `match` scores it.
+        """
+        if focus.folded == whole.folded:
+            return self.match(focus, limit)
+        by_id = {r.faq_id: r.score for r in self.scored(whole)}
+        rows = [
+            (r.faq_id, round(FOCUS_WEIGHT * r.score + (1 - FOCUS_WEIGHT) * by_id[r.faq_id], 1))
+            for r in self.scored(focus)
+        ]
+        rows.sort(key=lambda r: -r[1])
+        return [Candidate(i, s) for i, s in rows[:limit]]

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.dialogue import render, wording
-from bot.dialogue.respond import respond
 from bot.dialogue.turn import Thresholds
 from bot.model import Decision, Effect, Reply, Session
 from bot.services import broadcast_notices, subscriptions
 from bot.services.runtime import Runtime
+from intents import respond
 
 ZALO_TEXT_LIMIT = 2000
 
@@ -19,13 +19,12 @@ def decide(
     rt: Runtime, text: str, session: Session, pairs: frozenset[tuple[str, str]], now: datetime
 ) -> Decision:
     """The bot's answer to `text`, given the session and the resident's subscription pairs."""
-    s = rt.settings
     return respond(
         text,
         session=session,
         content=rt.content(),
         now=now,
-        thresholds=Thresholds(answer=s.match_answer_score, suggest=s.match_suggest_score),
+        thresholds=Thresholds(),
         subscriptions=pairs,
     )
 

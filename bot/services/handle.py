@@ -115,7 +115,7 @@ def _apply_effects(rt: Runtime, user_id: str, decision: Decision) -> Reply:
 def _apply(rt: Runtime, user_id: str, effect: Effect) -> Reply | None:
     stats = Stats(rt.redis, rt.keys)
     if effect.kind == "log_unanswered":
-        stats.log_unanswered(effect.args.get("text", ""))
+        stats.log_unanswered(effect.args.get("text", ""), effect.args.get("did", "fallback"))
     elif effect.kind == "feedback":
         stats.feedback(effect.args.get("faq_id", ""), effect.args.get("vote", ""))
     elif effect.kind == "handoff":

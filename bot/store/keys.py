@@ -114,6 +114,10 @@ class Keys:
     def unanswered(self) -> str:
         return self._k("unanswered")
 
+    def unanswered_did(self) -> str:
+        """Hash: unanswered message text → what the bot did instead of answering."""
+        return self._k("unanswered:did")
+
     def feedback(self, faq_id: str) -> str:
         return self._k("feedback", faq_id)
 

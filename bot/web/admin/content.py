@@ -49,19 +49,34 @@ def content_status() -> str:
     )
 
 
+# What the bot did instead of answering from the FAQ, as staff read it.
+BOT_DID = {
+    "fallback": "Bot xin lỗi, chưa có câu trả lời",
+    "covid_other": "Bot báo ngoài phạm vi (COVID-19 nhưng không về tiêm)",
+    "clarify": "Bot đưa gợi ý, người dân chưa chọn",
+    "greeting": "Bot chỉ chào lại",
+    "thanks": "Bot chỉ đáp lời cảm ơn",
+    "help": "Bot gửi danh mục hướng dẫn",
+}
+
+
 @admin.get("/content/unanswered")
 @requires("content")
 def unanswered() -> str:
     rt = runtime()
     content = figures.content_or_none(rt)
     rows = []
-    for text, count in Stats(rt.redis, rt.keys).unanswered(UNANSWERED_SHOWN):
+    stats = Stats(rt.redis, rt.keys)
+    found = stats.unanswered(UNANSWERED_SHOWN)
+    did = stats.unanswered_did([text for text, _ in found])
+    for (text, count), action in zip(found, did, strict=True):
         masked = mask_numbers(text)  # stored masked already; masked again in case of old data
         nearest = tester.nearest_entry(rt, masked) if content is not None else None
         rows.append(
             {
                 "text": masked,
                 "count": count,
+                "did": BOT_DID.get(action, action),
                 "nearest": nearest,
                 "snippet": snippets.variant_snippet(masked, nearest, content),
             }

@@ -14,22 +14,29 @@ log = logging.getLogger(__name__)
 def _thresholds(rt: Runtime) -> Any:
     from bot.dialogue.turn import Thresholds
 
-    return Thresholds(
-        answer=rt.settings.match_answer_score, suggest=rt.settings.match_suggest_score
-    )
+    return Thresholds()
 
 
 def predict(rt: Runtime, text: str) -> dict[str, Any]:
     """The §6 predict document for one message: fresh session, nothing sent or stored."""
     from bot.dialogue.evaluation import predict as predict_line
+    from intents import REGISTRY
 
-    return dict(predict_line(text, content=rt.content(), now=rt.now(), thresholds=_thresholds(rt)))
+    return dict(
+        predict_line(
+            text,
+            content=rt.content(),
+            now=rt.now(),
+            thresholds=_thresholds(rt),
+            registry=REGISTRY,
+        )
+    )
 
 
 def reply_preview(rt: Runtime, text: str) -> tuple[str, list[str]]:
     """The text and button titles the resident would get (fresh session, nothing sent)."""
-    from bot.dialogue.respond import respond
     from bot.model import Session
+    from intents import respond
 
     decision = respond(
         text, session=Session(), content=rt.content(), now=rt.now(), thresholds=_thresholds(rt)

@@ -1,0 +1,363 @@
+"""What a resident's message is made of: sentences, clauses and the role each clause plays.
+
+Residents write "Chào bác sĩ ạ. Mẹ em 68 tuổi bị tiểu đường. Bà có tiêm được không ạ? Em cảm
+ơn." — an address, context, a question and thanks. Intents look at the roles: the FAQ matches
+the question with the context as support, greetings and thanks answer only when the message
+holds nothing else, and the emergency rules read each clause in its own tense.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from bot.language.lexicon import fold
+from bot.language.normalise import Normalised, normalise
+from bot.language.phrases import PhraseSet
+
+GREETING = "greeting"  # "Chào bác sĩ ạ", "Ad ơi cho em hỏi", "Kính gửi Ban quản trị"
+THANKS = "thanks"  # "Em cảm ơn ạ", "Trân trọng", "Chúc các bác sĩ mạnh khỏe"
+QUESTION = "question"  # "… có tiêm được không", "bao lâu", "ở đâu", "?"
+CONTEXT = "context"  # everything else: who, illnesses, doses, what happened
+SOCIAL = frozenset({GREETING, THANKS})
+
+# A sentence ends at . ! ? … ; or a line break (a dot inside "38.5" or "TP.HCM" does not end it).
+_SENTENCE = re.compile(r"[.!…]+(?=\s|$)|[?;]+|[\r\n]+")
+# A clause ends at a comma (not the decimal comma of "37,8") or before a contrasting word.
+_CLAUSE = re.compile(
+    r"(?<!\d),|,(?!\d)|\s[-–—:]\s|\s(?=(?:nhưng|nhung|với lại|voi lai|ngoài ra|ngoai ra)\s)",
+    re.IGNORECASE,
+)
+_CAP = 4000  # characters analysed; Zalo's own text limit is lower
+
+GREETING_CUES = (
+    "xin chào",
+    "chào",
+    "kính chào",
+    "kính gửi",
+    "gửi",
+    "alo",
+    "a lô",
+    "hello",
+    "helo",
+    "hi",
+    "hey",
+    "chào buổi sáng",
+    "chào buổi tối",
+    "good morning",
+)
+THANKS_CUES = (
+    "cảm ơn",
+    "cám ơn",
+    "cảm ơn nhiều",
+    "thank",
+    "thanks",
+    "thank you",
+    "tks",
+    "thks",
+    "trân trọng",
+    "chân thành",
+    "biết ơn",
+)
+# A clause that opens with one of these is a closing formula, not a question.
+CLOSING_OPENERS = (
+    "chúc",
+    "mong",
+    "rất mong",
+    "kính mong",
+    "mong được",
+    "nhờ",
+    "xin cảm ơn",
+    "trân trọng",
+)
+CLOSING_WORDS = (
+    "trả lời",
+    "giải đáp",
+    "phản hồi",
+    "giúp",
+    "sớm",
+    "tư vấn",
+    "hướng dẫn",
+    "hồi âm",
+    "sức khỏe",
+    "mạnh khỏe",
+)
+# A clause with one of these introduces the resident ("em mới theo dõi trang"): part of a hello.
+INTRODUCTIONS = (
+    "mới theo dõi",
+    "mới quan tâm",
+    "mới quét mã",
+    "mới biết đến",
+    "mới tham gia",
+    "mới vào",
+    "là người dân",
+    "là dân",
+    "lần đầu nhắn",
+    "lần đầu hỏi",
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words of address and politeness: a clause of these and a greeting or thanks is only that.
+ADDRESS = _words(
+    """
+    ạ a à ạh ah ad admin bot trang page kênh bạn em anh chị cô chú bác ông bà cháu con mình
+    tôi tớ mk ơi oi nhé nhe nha nhá nhiều lắm rất ạ dạ vâng thì là với cho hỏi xin chút tí
+    xíu nhỉ ha hả vậy luôn thật quá cả nhà mọi người các bác sĩ bs ban quản trị trị quản lý
+    trung tâm y tế tỉnh huyện xã phường cán bộ đồng chí kính gửi thân quý vị anh chị em giúp
+    giùm với ạ đỡ hộ mong muốn được em hỏi cho đã trả lời tận tình nhiệt tình hiểu rồi ok
+    oke vâng dạ hihi hehe haha
+    """
+)
+# Question words (folded); "không", "chưa" and friends count only at the end of a clause.
+QUESTION_PHRASES = (
+    "được không",
+    "có được không",
+    "làm sao",
+    "làm thế nào",
+    "như thế nào",
+    "ra sao",
+    "bao lâu",
+    "bao nhiêu",
+    "bao giờ",
+    "khi nào",
+    "ở đâu",
+    "chỗ nào",
+    "nơi nào",
+    "tại sao",
+    "vì sao",
+    "là sao",
+    "có phải",
+    "phải không",
+    "hay không",
+    "có nên",
+    "có cần",
+    "cần gì",
+    "những gì",
+    "cái gì",
+    "gì",
+    "nào",
+    "ai",
+    "mấy",
+    "liệu",
+    "xin hỏi",
+    "cho hỏi",
+    "muốn hỏi",
+    "hỏi",
+    "hay là",
+    "có sao",
+    "đâu",
+)
+QUESTION_FINAL = frozenset(
+    ("không", "chưa", "chứ", "à", "hả", "nhỉ", "sao", "hông", "hem", "hở", "chăng", "ko", "k")
+)
+TRAILING = _words(
+    """
+    ạ a ad admin ơi vậy thế nhỉ nhé nha ha bác sĩ bs em anh chị cô chú bác ạh ah nữa đấy đó
+    bạn mọi người
+    """
+)
+
+
+@lru_cache(maxsize=1)
+def _sets() -> tuple[PhraseSet, PhraseSet, PhraseSet, PhraseSet, PhraseSet, PhraseSet]:
+    return (
+        PhraseSet.of(GREETING_CUES, strict_short=True),
+        PhraseSet.of(THANKS_CUES),
+        PhraseSet.of(CLOSING_OPENERS),
+        PhraseSet.of(CLOSING_WORDS),
+        PhraseSet.of(QUESTION_PHRASES, strict_short=True),
+        PhraseSet.of(INTRODUCTIONS),
+    )
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause: its text as written, its normalised form, role and sentence number."""
+
+    text: str
+    norm: Normalised
+    role: str
+    sentence: int
+    asked: bool = False  # written with a question mark
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self.norm.tokens
+
+
+def _among(token: str, words: frozenset[str]) -> bool:
+    """The token is one of the words as typed, or typed bare and one of them without marks:
+    "ho" (typed bare) may be "hở", but "ho" typed as "ho" after "bị" … is still compared bare."""
+    if token in words:
+        return True
+    return token == fold(token) and token in _folded(words)
+
+
+@lru_cache(maxsize=8)
+def _folded(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(fold(w) for w in words)
+
+
+def _only_address(tokens: tuple[str, ...], covered: set[int]) -> bool:
+    return all(i in covered or _among(t, ADDRESS) for i, t in enumerate(tokens))
+
+
+def _covered(norm: Normalised, cues: PhraseSet) -> set[int]:
+    return {i for s, e, _ in cues.spans(norm) for i in range(s, e)}
+
+
+def _is_question(norm: Normalised, asked: bool, questions: PhraseSet) -> bool:
+    if asked:
+        return True
+    tokens = list(norm.tokens)
+    while tokens and _among(tokens[-1], TRAILING):
+        tokens.pop()
+    if tokens and _among(tokens[-1], QUESTION_FINAL):
+        return True
+    return questions.search(norm)
+
+
+def _role(norm: Normalised, asked: bool, sentence_role: str | None) -> str:
+    greet, thanks, openers, closing, questions, intros = _sets()
+    tokens = norm.tokens
+    if not tokens:
+        return CONTEXT
+    if sentence_role in SOCIAL:
+        return sentence_role  # "Chúc các bác sĩ, cán bộ y tế luôn mạnh khỏe, vững vàng …"
+    g, t = _covered(norm, greet), _covered(norm, thanks)
+    if g and _only_address(tokens, g):
+        return GREETING
+    if t and (_only_address(tokens, t) or (min(t) <= 2 and not asked)):
+        return THANKS  # "Em cảm ơn ad đã trả lời tận tình ạ"
+    first = [s for s, _, _ in openers.spans(norm) if s <= 1]
+    if first and not _is_question(norm, asked, questions):
+        return THANKS
+    if closing.search(norm) and _only_address(tokens, _covered(norm, closing)):
+        return THANKS  # "mong ad trả lời giúp"
+    if _only_address(tokens, set()):
+        return GREETING  # "Ad ơi", "Dạ", "Cho em hỏi chút ạ"
+    if intros.search(norm) and not _is_question(norm, asked, questions):
+        return GREETING  # "em là người dân ở Hải Hậu, mới theo dõi trang"
+    if _is_question(norm, asked, questions):
+        return QUESTION
+    return CONTEXT
+
+
+def _split(text: str) -> list[tuple[int, str, bool]]:
+    """(sentence number, clause text, written with "?") for every non-empty clause."""
+    out: list[tuple[int, str, bool]] = []
+    pos, sentence = 0, 0
+    for m in [*_SENTENCE.finditer(text), None]:
+        end = m.start() if m else len(text)
+        asked = bool(m and "?" in m.group())
+        body = text[pos:end]
+        parts = [p.strip() for p in _CLAUSE.split(body)]
+        parts = [p for p in parts if p and any(ch.isalnum() for ch in p)]
+        for k, part in enumerate(parts):
+            out.append((sentence, part, asked and k == len(parts) - 1))
+        if parts:
+            sentence += 1
+        if m:
+            pos = m.end()
+    return out
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    clauses: tuple[Clause, ...]
+
+    def of(self, *roles: str) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if c.role in roles)
+
+    @property
+    def questions(self) -> tuple[Clause, ...]:
+        return self.of(QUESTION)
+
+    @property
+    def context(self) -> tuple[Clause, ...]:
+        return self.of(CONTEXT)
+
+    @property
+    def substance(self) -> tuple[Clause, ...]:
+        """Clauses that say something beyond greeting and thanks."""
+        return self.of(QUESTION, CONTEXT)
+
+    @property
+    def social_only(self) -> bool:
+        """Nothing but greetings, thanks and politeness."""
+        return bool(self.clauses) and not self.substance
+
+    @property
+    def greets(self) -> bool:
+        return any(c.role == GREETING for c in self.clauses)
+
+    @property
+    def thanks(self) -> bool:
+        return any(c.role == THANKS for c in self.clauses)
+
+    @property
+    def opens_with(self) -> str | None:
+        return self.clauses[0].role if self.clauses else None
+
+    @cached_property
+    def question_sentences(self) -> tuple[tuple[Clause, ...], ...]:
+        """Each sentence holding a question, without its greeting and thanks clauses."""
+        asked = sorted({c.sentence for c in self.questions})
+        return tuple(
+            tuple(c for c in self.substance if c.sentence == s)
+            for s in asked
+            if any(c.sentence == s for c in self.substance)
+        )
+
+    @cached_property
+    def focus(self) -> Normalised:
+        """What the message asks: its question sentences (or, with none, all it says)."""
+        sentences = self.question_sentences or ((self.substance),)
+        return join(c for s in sentences for c in s)
+
+    @cached_property
+    def whole(self) -> Normalised:
+        """Everything but greetings and thanks."""
+        return join(self.substance)
+
+    def sentence_of(self, clause: Clause) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if c.sentence == clause.sentence)
+
+
+def join(clauses: object) -> Normalised:
+    parts = [c.norm.accented for c in clauses]  # type: ignore[attr-defined]
+    return normalise(" , ".join(p for p in parts if p))
+
+
+def _introduces(clause: Clause) -> bool:
+    return _sets()[5].search(clause.norm)
+
+
+def _opens_with_wish(norm: Normalised) -> bool:
+    return any(start == 0 for start, _, _ in _sets()[2].spans(norm))
+
+
+@lru_cache(maxsize=256)
+def analyse(text: str) -> Analysis:
+    """Split a message into clauses and tell their roles apart; never raises."""
+    text = text[:_CAP]
+    clauses: list[Clause] = []
+    sentence_role: dict[int, str] = {}
+    for sentence, part, asked in _split(text):
+        norm = normalise(part)
+        if not norm:
+            continue
+        role = _role(norm, asked, sentence_role.get(sentence))
+        previous = clauses[-1] if clauses and clauses[-1].sentence == sentence else None
+        if role == CONTEXT and previous and previous.role == GREETING and _introduces(previous):
+            role = GREETING  # "em là người dân ở xã Hải Đông, huyện Hải Hậu"
+        if role == THANKS and sentence not in sentence_role and _opens_with_wish(norm):
+            sentence_role[sentence] = role  # a wish carries on to the sentence's end
+        clauses.append(Clause(part, norm, role, sentence, asked))
+    return Analysis(text, tuple(clauses))

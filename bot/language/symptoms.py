@@ -1,0 +1,192 @@
+"""Red-flag signs after vaccination, read clause by clause: now, before, or only asked about."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.language.analysis import Analysis, Clause, join
+from bot.language.normalise import Normalised
+from bot.language.phrases import PhraseSet
+
+RULES_PATH = Path(__file__).with_name("red_flags.yaml")
+_NUMBER = re.compile(r"^\d{2}(?:\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Rules:
+    include: PhraseSet
+    exclude: PhraseSet
+    question: PhraseSet
+    negators: PhraseSet
+    window: int
+    past: PhraseSet
+    present: PhraseSet
+    recovered: PhraseSet
+    hypothetical: PhraseSet
+    fever_words: PhraseSet
+    child_words: PhraseSet
+    persisting: PhraseSet
+    adult: float
+    child: float
+    always: float
+
+
+@lru_cache(maxsize=2)
+def load_rules(path: str | None = None) -> Rules:
+    data = yaml.safe_load(Path(path or RULES_PATH).read_text("utf-8")) or {}
+    fever = data.get("fever", {})
+    return Rules(
+        include=PhraseSet.of(data.get("include", ())),
+        exclude=PhraseSet.of(data.get("exclude", ())),
+        question=PhraseSet.of(data.get("question", ())),
+        # strict: a bare "do" is as often "đỏ" (red rash) as "đỡ" (better)
+        negators=PhraseSet.of(data.get("negators", ()), strict_short=True),
+        window=int(data.get("negation_window", 3)),
+        past=PhraseSet.of(data.get("past", ())),
+        present=PhraseSet.of(data.get("present", ()), strict_short=True),
+        recovered=PhraseSet.of(data.get("recovered", ())),
+        hypothetical=PhraseSet.of(data.get("hypothetical", ()), strict_short=True),
+        fever_words=PhraseSet.of(fever.get("words", ())),
+        child_words=PhraseSet.of(fever.get("child_words", ())),
+        persisting=PhraseSet.of(fever.get("persisting", ())),
+        adult=float(fever.get("adult", 39.0)),
+        child=float(fever.get("child", 38.5)),
+        always=float(fever.get("always", 40.0)),
+    )
+
+
+@dataclass(frozen=True)
+class Sign:
+    """One red-flag phrase found: where, and whether it is happening now."""
+
+    phrase: str
+    clause: int
+    start: int
+    when: str  # "now" | "past"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    now: tuple[str, ...]  # signs reported as happening now
+    past: tuple[str, ...]  # signs the message places before (history)
+    high_fever_now: bool
+
+    @property
+    def emergency(self) -> bool:
+        return bool(self.now) or self.high_fever_now
+
+
+def _starts(norm: Normalised, phrases: PhraseSet) -> list[int]:
+    return [s for s, _, _ in phrases.spans(norm)]
+
+
+def _negated(norm: Normalised, start: int, rules: Rules) -> bool:
+    """A negator ends within the few words before the sign, in its clause ("không khó thở")."""
+    return any(start - rules.window <= end <= start for _, end, _ in rules.negators.spans(norm))
+
+
+def _signs_in(clause: Clause, rules: Rules) -> list[tuple[int, str]]:
+    norm = clause.norm
+    masked = {i for s, e, _ in rules.exclude.spans(norm) for i in range(s, e)}
+    if rules.question.search(norm):
+        return []  # "dấu hiệu nào thì phải đi viện": asks about signs, reports none
+    hypothetical = _starts(norm, rules.hypothetical)
+    out = []
+    for start, end, phrase in rules.include.spans(norm):
+        if masked & set(range(start, end)) or _negated(norm, start, rules):
+            continue
+        if any(h < start for h in hypothetical):
+            continue
+        out.append((start, phrase.text))
+    return out
+
+
+def _walk(analysis: Analysis, rules: Rules) -> list[Sign]:
+    """Every sign with its tense: a sentence is read left to right, `past` and `present`
+    phrases switching what follows; a later `recovered` makes all before it history."""
+    signs: list[Sign] = []
+    recoveries: list[tuple[int, int]] = []
+    state, sentence = "now", -1
+    for k, clause in enumerate(analysis.clauses):
+        if clause.sentence != sentence:
+            state, sentence = "now", clause.sentence
+        marks = sorted(
+            [(s, "past") for s in _starts(clause.norm, rules.past)]
+            + [(s, "now") for s in _starts(clause.norm, rules.present)]
+        )
+        recoveries += [(k, s) for s in _starts(clause.norm, rules.recovered)]
+        found = _signs_in(clause, rules)
+        for start, phrase in found:
+            when = state
+            for pos, mark in marks:
+                if pos <= start:
+                    when = mark
+            signs.append(Sign(phrase, k, start, when))
+        if marks:
+            state = marks[-1][1]
+    if recoveries:
+        last = max(recoveries)
+        signs = [
+            Sign(s.phrase, s.clause, s.start, "past") if (s.clause, s.start) < last else s
+            for s in signs
+        ]
+    return signs
+
+
+def temperature(norm: Normalised) -> float | None:
+    """The highest body temperature written (35-43), reading "39 độ 5" as 39.5."""
+    toks = norm.tokens
+    best = None
+    for i, tok in enumerate(toks):
+        if not _NUMBER.match(tok):
+            continue
+        value = float(tok)
+        if (
+            "." not in tok
+            and i + 2 < len(toks)
+            and toks[i + 1] in ("độ", "do")
+            and toks[i + 2].isdigit()
+        ):
+            value = float(f"{tok}.{toks[i + 2]}")
+        if 35.0 <= value <= 43.0:
+            best = value if best is None else max(best, value)
+    return best
+
+
+def high_fever(norm: Normalised, rules: Rules | None = None) -> bool:
+    rules = rules or load_rules()
+    temp = temperature(norm)
+    if temp is None or not rules.fever_words.search(norm):
+        return False
+    if temp >= rules.always:
+        return True
+    limit = rules.child if rules.child_words.search(norm) else rules.adult
+    return temp >= limit and rules.persisting.search(norm)
+
+
+def _sentences_now(analysis: Analysis, rules: Rules) -> Normalised | None:
+    """The sentences with no history in them, joined: where a fever now is read."""
+    past = {
+        c.sentence
+        for c in analysis.clauses
+        if rules.past.search(c.norm) and not rules.present.search(c.norm)
+    }
+    kept = [c for c in analysis.clauses if c.sentence not in past]
+    return join(kept) if kept else None
+
+
+def assess(analysis: Analysis, rules: Rules | None = None) -> Assessment:
+    rules = rules or load_rules()
+    signs = _walk(analysis, rules)
+    now_text = _sentences_now(analysis, rules)
+    fever = now_text is not None and high_fever(now_text, rules)
+    return Assessment(
+        now=tuple(s.phrase for s in signs if s.when == "now"),
+        past=tuple(s.phrase for s in signs if s.when == "past"),
+        high_fever_now=fever,
+    )
