@@ -105,26 +105,34 @@ def predict_cmd() -> None:
 
 
 @faq_cli.command("eval")
-@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--min-accuracy", type=float, default=None, help="Exit 1 below this accuracy.")
 @click.option("--baseline", is_flag=True, help="Also score plain WRatio over question titles.")
-def eval_cmd(path: str | None, min_accuracy: float | None, baseline: bool) -> None:
-    """Score a dev-queries-format file through the same code path as live messages."""
+def eval_cmd(paths: tuple[str, ...], min_accuracy: float | None, baseline: bool) -> None:
+    """Score one or more dev-queries-format files through the same code path as live messages:
+    per file, then all together when there are several."""
     s = _settings()
     content, thresholds, now = _content(s), _thresholds(s), _now(s)
-    queries = evaluation.load_queries(path or DEFAULT_EVAL)
 
     def bot(text: str) -> dict[str, Any]:
         return evaluation.predict(
             text, content=content, now=now, thresholds=thresholds, registry=REGISTRY
         )
 
-    report = evaluation.evaluate(queries, bot)
-    click.echo(evaluation.format_report(report, f"bot ({len(queries)} messages)"))
-    if baseline:
-        base = evaluation.evaluate(queries, evaluation.baseline_predictor(content, thresholds))
-        click.echo(evaluation.format_report(base, "baseline: WRatio over question titles"))
-    overall = report.metrics()["overall"] or 0.0
+    files = list(paths) or [str(DEFAULT_EVAL)]
+    everything = evaluation.Report()
+    for path in files:
+        queries = evaluation.load_queries(path)
+        report = evaluation.evaluate(queries, bot)
+        everything.rows.extend(report.rows)
+        click.echo(evaluation.format_report(report, f"bot: {path} ({len(queries)} messages)"))
+        if baseline:
+            base = evaluation.evaluate(queries, evaluation.baseline_predictor(content, thresholds))
+            click.echo(evaluation.format_report(base, "baseline: WRatio over question titles"))
+    if len(files) > 1:
+        title = f"bot: all {len(files)} files ({len(everything.rows)} messages)"
+        click.echo(evaluation.format_summary(everything, title))
+    overall = everything.metrics()["overall"] or 0.0
     if min_accuracy is not None and overall < min_accuracy:
         click.echo(f"accuracy {overall:.3f} is below {min_accuracy:.3f}", err=True)
         sys.exit(1)

@@ -119,6 +119,9 @@ def _suggested(q: Query, p: Prediction) -> bool:
     return p["intent"] == "faq" and p["action"] == "clarify" and bool(offered & set(q.accepted))
 
 
+LENGTHS = (("≤ 80", 0, 80), ("81–160", 81, 160), ("> 160", 161, 10**9))
+
+
 @dataclass
 class Report:
     rows: list[tuple[Query, Prediction, bool]] = field(default_factory=list)
@@ -142,6 +145,21 @@ class Report:
             ),
             "intent_accuracy": self._rate(self._of("intent"), lambda r: r[2]),
         }
+
+    def per_length(self) -> dict[str, tuple[int, int, int, int]]:
+        """Per length bucket: (right, messages, FAQ right, FAQ messages)."""
+        out: dict[str, tuple[int, int, int, int]] = {}
+        for name, low, high in LENGTHS:
+            rows = [r for r in self.rows if low <= len(r[0].text) <= high]
+            faq = [r for r in rows if r[0].kind == "faq"]
+            if rows:
+                out[name] = (
+                    sum(1 for r in rows if r[2]),
+                    len(rows),
+                    sum(1 for r in faq if r[2]),
+                    len(faq),
+                )
+        return out
 
     def per_kind(self) -> dict[str, tuple[int, int]]:
         kinds = sorted({r[0].kind for r in self.rows})
@@ -179,7 +197,17 @@ def format_report(report: Report, title: str = "") -> str:
     out.append("  per kind:")
     for kind, (ok, n) in report.per_kind().items():
         out.append(f"    {kind:<10} {ok:>3}/{n:<3} {ok / n:.3f}")
+    out.append("  per length (characters): all right · FAQ top-1")
+    for name, (ok, n, fok, fn) in report.per_length().items():
+        faq = f"{fok:>3}/{fn:<3} {fok / fn:.3f}" if fn else "  n/a"
+        out.append(f"    {name:<10} {ok:>3}/{n:<3} {ok / n:.3f}   {faq}")
     out.append(f"  misses ({len(report.misses)}):")
     for q, p in report.misses:
         out.append(f"    {q.text!r}: expected {q.expect}, got {_label(p)} ({p['score']})")
     return "\n".join(out)
+
+
+def format_summary(report: Report, title: str = "") -> str:
+    """The metrics and per-kind and per-length tables, without the misses."""
+    full = format_report(report, title)
+    return full.split("\n  misses (")[0]

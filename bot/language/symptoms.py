@@ -24,6 +24,8 @@ class Rules:
     question: PhraseSet
     negators: PhraseSet
     window: int
+    pairs: tuple[tuple[PhraseSet, PhraseSet], ...]
+    pair_window: int
     past: PhraseSet
     present: PhraseSet
     recovered: PhraseSet
@@ -47,6 +49,11 @@ def load_rules(path: str | None = None) -> Rules:
         # strict: a bare "do" is as often "đỏ" (red rash) as "đỡ" (better)
         negators=PhraseSet.of(data.get("negators", ()), strict_short=True),
         window=int(data.get("negation_window", 3)),
+        pairs=tuple(
+            (PhraseSet.of(p.get("parts", ())), PhraseSet.of(p.get("signs", ())))
+            for p in data.get("pairs", ())
+        ),
+        pair_window=int(data.get("pair_window", 3)),
         past=PhraseSet.of(data.get("past", ())),
         present=PhraseSet.of(data.get("present", ()), strict_short=True),
         recovered=PhraseSet.of(data.get("recovered", ())),
@@ -90,6 +97,18 @@ def _negated(norm: Normalised, start: int, rules: Rules) -> bool:
     return any(start - rules.window <= end <= start for _, end, _ in rules.negators.spans(norm))
 
 
+def _paired(norm: Normalised, rules: Rules) -> list[tuple[int, int, str]]:
+    """(start, end, text) of a body part and a sign near each other, in either order."""
+    found = []
+    for parts, signs in rules.pairs:
+        for ps, pe, part in parts.spans(norm):
+            for ss, se, sign in signs.spans(norm):
+                gap = ss - pe if ss >= pe else ps - se
+                if 0 <= gap <= rules.pair_window:
+                    found.append((min(ps, ss), max(pe, se), f"{part.text} {sign.text}"))
+    return found
+
+
 def _signs_in(clause: Clause, rules: Rules) -> list[tuple[int, str]]:
     norm = clause.norm
     masked = {i for s, e, _ in rules.exclude.spans(norm) for i in range(s, e)}
@@ -97,12 +116,13 @@ def _signs_in(clause: Clause, rules: Rules) -> list[tuple[int, str]]:
         return []  # "dấu hiệu nào thì phải đi viện": asks about signs, reports none
     hypothetical = _starts(norm, rules.hypothetical)
     out = []
-    for start, end, phrase in rules.include.spans(norm):
+    spans = [(s, e, p.text) for s, e, p in rules.include.spans(norm)] + _paired(norm, rules)
+    for start, end, phrase in spans:
         if masked & set(range(start, end)) or _negated(norm, start, rules):
             continue
         if any(h < start for h in hypothetical):
             continue
-        out.append((start, phrase.text))
+        out.append((start, phrase))
     return out
 
 
