@@ -49,10 +49,11 @@ def _weak(turn: Turn) -> bool:
 
 
 def _asks_only_where(turn: Turn) -> bool:
-    """The question is only where to turn, not a vaccination question ending with it."""
+    """Where to turn is all the message asks — not a vaccination question ending with it
+    ("em có phải tiêm lại không ạ, giờ muốn tiêm tiếp thì liên hệ ở đâu?")."""
     asked = turn.analysis.questions or turn.analysis.substance
     where = phrases(WHERE)
-    return any(where.search(c.norm) and len(rest(c.norm, where)) <= 4 for c in asked)
+    return all(where.search(c.norm) and len(rest(c.norm, where)) <= 4 for c in asked)
 
 
 def bid(turn: Turn) -> Bid | None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.language.analysis import Analysis, analyse
 from bot.language.normalise import Normalised, normalise
-from bot.language.symptoms import Assessment, assess
+from bot.language.symptoms import Assessment, assess, load_rules
 from bot.model import Candidate, Decision, Session
 
 if TYPE_CHECKING:
@@ -28,9 +28,9 @@ class Thresholds:
     scores lower than a short one, but a right entry stands out from the rest at any length.
     """
 
-    answer: float = 30.0
+    answer: float = 38.0
     lead: float = 4.0
-    sure: float = 40.0
+    sure: float = 48.0
     suggest: float = 22.0
 
     def confident(self, candidates: list[Candidate]) -> bool:
@@ -76,7 +76,21 @@ class Turn:
         """FAQ entries scored against the message's question, with its context, best first."""
         if self.analysis.social_only:
             return []
-        return self.content.index.rank(self.analysis.focus, self.analysis.whole)
+        ranked = self.content.index.rank(self._units, self.analysis.background)
+        if self.symptoms.past and not self.symptoms.emergency:
+            ranked = _lean_to_screening(ranked)  # "hồi nhỏ bị sốc phản vệ, giờ tiêm được không"
+        return ranked
+
+    @property
+    def _units(self) -> tuple[Normalised, ...]:
+        """The question sentences; with none, the sentences about vaccination (a story
+        sentence such as "nhà em ở Nam Trực" is not the question)."""
+        units = self.analysis.units
+        if self.analysis.question_sentences:
+            return units
+        domain = self.content.index.domain
+        about = tuple(u for u in units if domain.verdict(u) == "in")
+        return about or units
 
     @cached_property
     def confident(self) -> bool:
@@ -94,6 +108,18 @@ class Turn:
     def district(self) -> str | None:
         """A district named in this message."""
         return self.content.find_district(self.norm)
+
+
+def _lean_to_screening(ranked: list[Candidate]) -> list[Candidate]:
+    """A sign in the past makes it a screening question: those entries gain a little."""
+    rules = load_rules()
+    leaned = [
+        Candidate(c.faq_id, min(100.0, c.score + rules.screening_lean))
+        if c.faq_id in rules.screening
+        else c
+        for c in ranked
+    ]
+    return sorted(leaned, key=lambda c: -c.score)
 
 
 @dataclass(frozen=True)

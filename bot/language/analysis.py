@@ -102,6 +102,17 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# "Tôi có một việc muốn hỏi", "em xin hỏi vài điều": asking to ask, not a question yet.
+ASKING = _words("hỏi giải đáp tư vấn")
+REQUEST = _words(
+    "có một việc chuyện câu điều vấn đề ít vài này muốn xin được chút tí nhờ là mấy cái "
+    "thông tin nội dung trường hợp như sau ạ"
+)
+
+# Who thanks, before "cảm ơn" at the end of a clause ("… ở đâu em cảm ơn ad").
+SPEAKERS = _words("em mình tôi cháu con anh chị tớ dạ vâng ok xin chân thành rất")
+
+
 # Words of address and politeness: a clause of these and a greeting or thanks is only that.
 ADDRESS = _words(
     """
@@ -241,6 +252,10 @@ def _role(norm: Normalised, asked: bool, sentence_role: str | None) -> str:
         return THANKS  # "mong ad trả lời giúp"
     if _only_address(tokens, set()):
         return GREETING  # "Ad ơi", "Dạ", "Cho em hỏi chút ạ"
+    if any(_among(t, ASKING) for t in tokens) and all(
+        _among(t, ADDRESS) or _among(t, REQUEST) or _among(t, ASKING) for t in tokens
+    ):
+        return GREETING  # "Tôi có một việc muốn hỏi"
     if intros.search(norm) and not _is_question(norm, asked, questions):
         return GREETING  # "em là người dân ở Hải Hậu, mới theo dõi trang"
     if _is_question(norm, asked, questions):
@@ -316,6 +331,30 @@ class Analysis:
         )
 
     @cached_property
+    def sentences(self) -> tuple[tuple[Clause, ...], ...]:
+        """Each sentence's substance (greetings and thanks left out), in order."""
+        numbers = sorted({c.sentence for c in self.substance})
+        return tuple(tuple(c for c in self.substance if c.sentence == n) for n in numbers)
+
+    @cached_property
+    def units(self) -> tuple[Normalised, ...]:
+        """What may be the question: each question sentence (and all of them together), or,
+        when nothing is phrased as a question, each sentence."""
+        if self.question_sentences:
+            units = [join(s) for s in self.question_sentences]
+            return (*units, self.focus) if len(units) > 1 else tuple(units)
+        return tuple(join(s) for s in self.sentences)
+
+    @cached_property
+    def background(self) -> Normalised | None:
+        """The context around the question sentences (who, illnesses, what happened)."""
+        if not self.question_sentences:
+            return None
+        asked = {c.sentence for s in self.question_sentences for c in s}
+        rest = [c for c in self.substance if c.sentence not in asked]
+        return join(rest) if rest else None
+
+    @cached_property
     def focus(self) -> Normalised:
         """What the message asks: its question sentences (or, with none, all it says)."""
         sentences = self.question_sentences or ((self.substance),)
@@ -343,16 +382,54 @@ def _opens_with_wish(norm: Normalised) -> bool:
     return any(start == 0 for start, _, _ in _sets()[2].spans(norm))
 
 
+def _peel(norm: Normalised) -> tuple[Normalised | None, Normalised, Normalised | None]:
+    """A greeting run at the start and a thanks run at the end of one unpunctuated clause:
+    "chào ad em muốn hỏi tiêm ở đâu em cảm ơn ad" → greeting, question, thanks."""
+    greet, thanks = _sets()[0], _sets()[1]
+    tokens = list(norm.tokens)
+    head = 0
+    starts = [e for s, e, _ in greet.spans(norm) if s <= 1]
+    if starts:
+        head = max(starts)
+        while head < len(tokens) and _among(tokens[head], ADDRESS):
+            head += 1
+    tail = len(tokens)
+    ends = [s for s, _, _ in thanks.spans(norm) if s > head]
+    if ends:
+        cut = min(ends)
+        while cut > head and _among(tokens[cut - 1], SPEAKERS):
+            cut -= 1
+        if all(_among(t, ADDRESS) for t in tokens[cut:] if t not in _thanks_words()):
+            tail = cut
+    if head == 0 and tail == len(tokens) or head >= tail:
+        return None, norm, None
+
+    def part(words: list[str]) -> Normalised | None:
+        return normalise(" ".join(words)) if words else None
+
+    core = part(tokens[head:tail])
+    assert core is not None
+    return part(tokens[:head]), core, part(tokens[tail:])
+
+
+@lru_cache(maxsize=1)
+def _thanks_words() -> frozenset[str]:
+    return frozenset(t for p in _sets()[1].phrases for t in (*p.tokens, *p.folded))
+
+
 @lru_cache(maxsize=256)
 def analyse(text: str) -> Analysis:
     """Split a message into clauses and tell their roles apart; never raises."""
     text = text[:_CAP]
     clauses: list[Clause] = []
     sentence_role: dict[int, str] = {}
-    for sentence, part, asked in _split(text):
-        norm = normalise(part)
+    for sentence, whole, asked in _split(text):
+        lead, norm, tail = _peel(normalise(whole))
         if not norm:
             continue
+        if lead is not None:
+            clauses.append(Clause(lead.accented, lead, GREETING, sentence))
+        part = norm.accented if lead or tail else whole
         role = _role(norm, asked, sentence_role.get(sentence))
         previous = clauses[-1] if clauses and clauses[-1].sentence == sentence else None
         if role == CONTEXT and previous and previous.role == GREETING and _introduces(previous):
@@ -360,4 +437,6 @@ def analyse(text: str) -> Analysis:
         if role == THANKS and sentence not in sentence_role and _opens_with_wish(norm):
             sentence_role[sentence] = role  # a wish carries on to the sentence's end
         clauses.append(Clause(part, norm, role, sentence, asked))
+        if tail is not None:
+            clauses.append(Clause(tail.accented, tail, THANKS, sentence))
     return Analysis(text, tuple(clauses))

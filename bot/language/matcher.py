@@ -36,7 +36,8 @@ UNKNOWN_IDF = 2.0  # a word no entry knows: rare, but says nothing about which e
 SCORE_SCALE = 1.25  # pooled profiles score lower than single phrasings; keeps thresholds
 TYPO_SCORE = 84  # a word typed slightly wrong still counts when this similar to a known word
 TYPO_CACHE = 20_000  # typo look-ups remembered per content version
-FOCUS_WEIGHT = 0.5  # a long message: mean of its question's score and its whole text's
+CONTEXT_WEIGHT = 0.7  # a long message: how much its context adds to an entry's score …
+CONTEXT_FLOOR = 25.0  # … above what any context scores for any entry
 
 
 def loose(folded: str) -> str:
@@ -272,19 +273,26 @@ class MatchIndex:
         """The best `limit` entries as scored candidates, best first, one per entry."""
         return [Candidate(r.faq_id, r.score) for r in self.scored(norm)[:limit]]
 
-    def rank(self, focus: Normalised, whole: Normalised, limit: int = 5) -> list[Candidate]:
-        """Entries for a message with a question (`focus`) inside context (`whole`).
+    def rank(
+        self, units: Sequence[Normalised], context: Normalised | None = None, limit: int = 5
+    ) -> list[Candidate]:
+        """Entries for a message whose question may be any of `units` (its question sentences),
+        told inside `context` (who, illnesses, what happened).
 
-        The question says what is asked, the context often says about what ("mẹ em bị tiểu
-        đường … có tiêm được không"): each entry gets the mean of both scores. A message that
-        is all question (every short one) scores exactly as `match` scores it.
+        Each entry scores its best unit, plus a share of what the context says for it beyond
+        what any context says ("mẹ em bị tiểu đường … bà có tiêm được không" leans to the
+        chronic-illness entry; "nhà em ở Hải Hậu" leans nowhere). A message that is one
+        question (every short one) scores exactly as `match` scores it.
         """
-        if focus.folded == whole.folded:
-            return self.match(focus, limit)
-        by_id = {r.faq_id: r.score for r in self.scored(whole)}
-        rows = [
-            (r.faq_id, round(FOCUS_WEIGHT * r.score + (1 - FOCUS_WEIGHT) * by_id[r.faq_id], 1))
-            for r in self.scored(focus)
-        ]
-        rows.sort(key=lambda r: -r[1])
-        return [Candidate(i, s) for i, s in rows[:limit]]
+        units = [u for u in units if u] or [normalise("")]
+        if len(units) == 1 and not context:
+            return self.match(units[0], limit)
+        best: dict[str, float] = {}
+        for unit in units:
+            for r in self.scored(unit):
+                best[r.faq_id] = max(best.get(r.faq_id, 0.0), r.score)
+        if context:
+            for r in self.scored(context):
+                best[r.faq_id] += CONTEXT_WEIGHT * max(0.0, r.score - CONTEXT_FLOOR)
+        rows = sorted(best.items(), key=lambda r: -r[1])
+        return [Candidate(i, round(min(100.0, s), 1)) for i, s in rows[:limit]]

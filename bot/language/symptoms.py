@@ -36,6 +36,8 @@ class Rules:
     adult: float
     child: float
     always: float
+    screening: frozenset[str] = frozenset()
+    screening_lean: float = 0.0
 
 
 @lru_cache(maxsize=2)
@@ -64,6 +66,8 @@ def load_rules(path: str | None = None) -> Rules:
         adult=float(fever.get("adult", 39.0)),
         child=float(fever.get("child", 38.5)),
         always=float(fever.get("always", 40.0)),
+        screening=frozenset(str(i) for i in data.get("screening_entries", ())),
+        screening_lean=float(data.get("screening_lean", 0.0)),
     )
 
 
