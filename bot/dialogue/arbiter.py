@@ -69,12 +69,17 @@ def best_bid(turn: Turn, registry: Registry) -> tuple[str, Bid]:
 
 
 def _note_miss(turn: Turn, decision: Decision) -> Decision:
-    """A greeting, thanks or menu sent to a message that also said more is recorded for staff."""
-    if decision.intent not in MISSED or turn.command or not turn.analysis.substance:
+    """Suggestions instead of an answer, or a greeting, thanks or menu sent to a message that
+    also said more: recorded for staff (numbers masked) with what the bot did."""
+    if turn.command or any(e.kind == "log_unanswered" for e in decision.effects):
         return decision
-    if any(e.kind == "log_unanswered" for e in decision.effects):
+    if decision.intent == "faq" and decision.action == "clarify":
+        did = "clarify"
+    elif decision.intent in MISSED and turn.analysis.substance:
+        did = decision.intent
+    else:
         return decision
-    note = Effect("log_unanswered", {"text": mask_numbers(turn.text), "did": decision.intent})
+    note = Effect("log_unanswered", {"text": mask_numbers(turn.text), "did": did})
     return replace(decision, effects=(*decision.effects, note))
 
 

@@ -28,8 +28,8 @@ class Thresholds:
     scores lower than a short one, but a right entry stands out from the rest at any length.
     """
 
-    answer: float = 38.0
-    lead: float = 4.0
+    answer: float = 32.0
+    lead: float = 2.0
     sure: float = 48.0
     suggest: float = 22.0
 

@@ -120,7 +120,7 @@ ADDRESS = _words(
     tôi tớ mk ơi oi nhé nhe nha nhá nhiều lắm rất ạ dạ vâng thì là với cho hỏi xin chút tí
     xíu nhỉ ha hả vậy luôn thật quá cả nhà mọi người các bác sĩ bs ban quản trị trị quản lý
     trung tâm y tế tỉnh huyện xã phường cán bộ đồng chí kính gửi thân quý vị anh chị em giúp
-    giùm với ạ đỡ hộ mong muốn được em hỏi cho đã trả lời tận tình nhiệt tình hiểu rồi ok
+    giùm với ạ đỡ mong muốn được em hỏi cho đã trả lời tận tình nhiệt tình hiểu rồi ok
     oke vâng dạ hihi hehe haha
     """
 )
@@ -228,8 +228,8 @@ def _is_question(norm: Normalised, asked: bool, questions: PhraseSet) -> bool:
     tokens = list(norm.tokens)
     while tokens and _among(tokens[-1], TRAILING):
         tokens.pop()
-    if tokens and _among(tokens[-1], QUESTION_FINAL):
-        return True
+    if len(tokens) > 1 and _among(tokens[-1], QUESTION_FINAL):
+        return True  # (a lone "ho" is a cough, not "hở")
     return questions.search(norm)
 
 
@@ -391,8 +391,12 @@ def _peel(norm: Normalised) -> tuple[Normalised | None, Normalised, Normalised |
     starts = [e for s, e, _ in greet.spans(norm) if s <= 1]
     if starts:
         head = max(starts)
-        while head < len(tokens) and _among(tokens[head], ADDRESS):
-            head += 1
+    run = head
+    while run < len(tokens) and (_among(tokens[run], ADDRESS) or _among(tokens[run], ASKING)):
+        run += 1
+    # "ad ơi cho mk hỏi tiêm ở đâu": an address or a request to ask, then the question
+    if starts or any(_among(t, ASKING) or t == "ơi" for t in tokens[:run]):
+        head = run
     tail = len(tokens)
     ends = [s for s, _, _ in thanks.spans(norm) if s > head]
     if ends:
@@ -401,7 +405,7 @@ def _peel(norm: Normalised) -> tuple[Normalised | None, Normalised, Normalised |
             cut -= 1
         if all(_among(t, ADDRESS) for t in tokens[cut:] if t not in _thanks_words()):
             tail = cut
-    if head == 0 and tail == len(tokens) or head >= tail:
+    if (head == 0 and tail == len(tokens)) or head >= tail:
         return None, norm, None
 
     def part(words: list[str]) -> Normalised | None:
@@ -431,12 +435,21 @@ def analyse(text: str) -> Analysis:
             clauses.append(Clause(lead.accented, lead, GREETING, sentence))
         part = norm.accented if lead or tail else whole
         role = _role(norm, asked, sentence_role.get(sentence))
-        previous = clauses[-1] if clauses and clauses[-1].sentence == sentence else None
-        if role == CONTEXT and previous and previous.role == GREETING and _introduces(previous):
-            role = GREETING  # "em là người dân ở xã Hải Đông, huyện Hải Hậu"
         if role == THANKS and sentence not in sentence_role and _opens_with_wish(norm):
             sentence_role[sentence] = role  # a wish carries on to the sentence's end
         clauses.append(Clause(part, norm, role, sentence, asked))
         if tail is not None:
             clauses.append(Clause(tail.accented, tail, THANKS, sentence))
-    return Analysis(text, tuple(clauses))
+    return Analysis(text, _introductions(clauses))
+
+
+def _introductions(clauses: list[Clause]) -> tuple[Clause, ...]:
+    """In a sentence that introduces the resident ("em ở Hải Hậu, mới theo dõi trang"), what
+    is not asked is part of the hello."""
+    intro = {c.sentence for c in clauses if c.role == GREETING and _introduces(c)}
+    return tuple(
+        Clause(c.text, c.norm, GREETING, c.sentence, c.asked)
+        if c.sentence in intro and c.role == CONTEXT
+        else c
+        for c in clauses
+    )

@@ -38,6 +38,8 @@ TYPO_SCORE = 84  # a word typed slightly wrong still counts when this similar to
 TYPO_CACHE = 20_000  # typo look-ups remembered per content version
 CONTEXT_WEIGHT = 0.7  # a long message: how much its context adds to an entry's score …
 CONTEXT_FLOOR = 25.0  # … above what any context scores for any entry
+GENERIC_QUESTION = 20.0  # a question saying this little (specificity) leans on its context …
+CONTEXT_WEIGHT_GENERIC = 2.0  # … this much
 
 
 def loose(folded: str) -> str:
@@ -273,6 +275,11 @@ class MatchIndex:
         """The best `limit` entries as scored candidates, best first, one per entry."""
         return [Candidate(r.faq_id, r.score) for r in self.scored(norm)[:limit]]
 
+    def specificity(self, norm: Normalised) -> float:
+        """How much a text says about which entry it means: the weight of its known words
+        ("bố em có tiêm được không" says little; "mũi 2 astra cách mấy tuần" says much)."""
+        return sum(self._idf.get(self._known(t), 0.0) for t in set(self._content(norm)))
+
     def rank(
         self, units: Sequence[Normalised], context: Normalised | None = None, limit: int = 5
     ) -> list[Candidate]:
@@ -292,7 +299,10 @@ class MatchIndex:
             for r in self.scored(unit):
                 best[r.faq_id] = max(best.get(r.faq_id, 0.0), r.score)
         if context:
+            # "… bà có tiêm được không?" names no topic: then the story says what it is about
+            generic = max(self.specificity(u) for u in units) < GENERIC_QUESTION
+            weight = CONTEXT_WEIGHT_GENERIC if generic else CONTEXT_WEIGHT
             for r in self.scored(context):
-                best[r.faq_id] += CONTEXT_WEIGHT * max(0.0, r.score - CONTEXT_FLOOR)
+                best[r.faq_id] += weight * max(0.0, r.score - CONTEXT_FLOOR)
         rows = sorted(best.items(), key=lambda r: -r[1])
         return [Candidate(i, round(min(100.0, s), 1)) for i, s in rows[:limit]]

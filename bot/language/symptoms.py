@@ -140,7 +140,11 @@ def _walk(analysis: Analysis, rules: Rules) -> list[Sign]:
         if clause.sentence != sentence:
             state, sentence = "now", clause.sentence
         marks = sorted(
-            [(s, "past") for s in _starts(clause.norm, rules.past)]
+            [
+                (s, "past")
+                for s in _starts(clause.norm, rules.past)
+                if not _negated(clause.norm, s, rules)
+            ]
             + [(s, "now") for s in _starts(clause.norm, rules.present)]
         )
         recoveries += [(k, s) for s in _starts(clause.norm, rules.recovered)]

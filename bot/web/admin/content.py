@@ -53,7 +53,7 @@ def content_status() -> str:
 BOT_DID = {
     "fallback": "Bot xin lỗi, chưa có câu trả lời",
     "covid_other": "Bot báo ngoài phạm vi (COVID-19 nhưng không về tiêm)",
-    "clarify": "Bot đưa gợi ý, người dân chưa chọn",
+    "clarify": "Bot chưa chắc, đưa gợi ý để người dân chọn",
     "greeting": "Bot chỉ chào lại",
     "thanks": "Bot chỉ đáp lời cảm ơn",
     "help": "Bot gửi danh mục hướng dẫn",
