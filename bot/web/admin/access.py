@@ -36,7 +36,7 @@ def current() -> Account:
 
 def load_account() -> Response | None:
     """Before each console request: find the logged-in account or send the person to log in."""
-    g.account = _session_account()
+    g.account = session_account()
     if g.account is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method == "GET" and not _wants_json():
             return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
@@ -44,7 +44,8 @@ def load_account() -> Response | None:
     return None
 
 
-def _session_account() -> Account | None:
+def session_account() -> Account | None:
+    """The account logged in on this request's session, if any (console or OAuth pages)."""
     name, gen, at = session.get("user"), session.get("gen"), session.get("at")
     if not isinstance(name, str) or not isinstance(gen, int) or not isinstance(at, int):
         return None

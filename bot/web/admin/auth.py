@@ -9,10 +9,12 @@ from bot.services import accounts
 from bot.web.admin.access import audit, client_address, current, runtime, start_session
 from bot.web.admin.blueprint import admin
 
+LOGIN_TARGETS = ("/admin", "/zalo/oauth/start")
+
 
 def _safe_next(target: str | None) -> str:
     """Only local console paths, so the login page cannot be used to send people elsewhere."""
-    if target and target.startswith("/admin") and not target.startswith("//"):
+    if target and target.startswith(LOGIN_TARGETS) and not target.startswith("//"):
         return target
     return url_for("admin.dashboard")
 
