@@ -86,15 +86,33 @@ def test_token_spec_parsing_skips_bad_entries() -> None:
     [None, "Bearer", "Bearer nope-nope-nope-nope-nope", f"Basic {TOKENS['officer']}",
      f"Bearer {TOKENS['officer']}x"],
 )  # fmt: skip
-def test_calls_without_a_valid_token_are_refused_and_audited(
+def test_calls_without_a_valid_token_are_refused_and_counted_not_audited(
     app: Flask, client: FlaskClient, header: str | None
 ) -> None:
     headers = {"Authorization": header} if header else {}
     resp = client.get("/admin/api/broadcasts", headers=headers)
     assert resp.status_code == 401 and "bearer token" in resp.get_json()["error"]
-    (row,) = audit_rows(app)
-    assert row["who"] == "-" and row["outcome"] == "refused 401"
-    assert TOKENS["officer"] not in str(row)
+    assert audit_rows(app) == []
+    assert refusals(app) == {("api_token",): 1}
+
+
+def refusals(app: Flask) -> dict[tuple[str, ...], float]:
+    rt: Runtime = app.extensions["bot"]
+    return dict(rt.metrics.snapshot().get("console_refusals", {}))  # type: ignore[arg-type]
+
+
+def test_a_flood_of_anonymous_calls_leaves_the_audit_alone_and_is_rate_limited(
+    app: Flask, client: FlaskClient
+) -> None:
+    draft(client)  # one audited call before the flood
+    codes = [client.get("/admin/api/broadcasts").status_code for _ in range(300)]
+    assert codes.count(401) == 30 and codes.count(429) == 270
+    assert [r["action"] for r in audit_rows(app)] == ["api.create_broadcast"]
+    assert refusals(app) == {("api_token",): 30, ("api_throttled",): 270}
+    elsewhere = {"REMOTE_ADDR": "192.0.2.8"}
+    resp = client.get("/admin/api/broadcasts", headers=auth("officer"), environ_base=elsewhere)
+    assert resp.status_code == 200
+    assert len(audit_rows(app)) == 2
 
 
 def test_officer_creates_and_approver_approves(app: Flask, client: FlaskClient) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from bot.services.runtime import Runtime
 from bot.store.accounts import Accounts, LoginAttempts
 from bot.store.audit import Audit
+from bot.store.metrics import CONSOLE_REFUSALS
 
 ROLES = ("officer", "approver", "staff", "admin")
 ROLE_NAMES = {
@@ -185,14 +186,14 @@ def authenticate(rt: Runtime, name: str, password: str, address: str) -> Account
     attempts = LoginAttempts(rt.redis, rt.keys, FAILURE_WINDOW_SECONDS)
     who_user, who_addr = f"user:{name}", f"ip:{address}"
     if max(attempts.count(who_user), attempts.count(who_addr)) >= MAX_FAILURES:
-        audit(rt, name or "-", "login", address, outcome="throttled")
+        refused(rt, "login_throttled")
         raise LoginThrottled()
     rec = _store(rt).get(name) if NAME_RE.match(name) else None
     ok = verify_password(password, rec.password_hash if rec else _dummy_hash())
     if not (ok and rec):
         attempts.failed(who_user)
         attempts.failed(who_addr)
-        audit(rt, name or "-", "login", address, outcome="failed")
+        refused(rt, "login_failed")
         return None
     attempts.clear(who_user)
     audit(rt, name, "login", address)
@@ -200,12 +201,19 @@ def authenticate(rt: Runtime, name: str, password: str, address: str) -> Account
 
 
 # audit ----------------------------------------------------------------------------------
+def refused(rt: Runtime, reason: str) -> None:
+    """An anonymous failure (wrong login, bad API token): counted, never in the audit trail,
+    so anyone on the internet cannot fill the trail."""
+    rt.metrics.inc(CONSOLE_REFUSALS, {"reason": reason})
+
+
 def audit(
     rt: Runtime, who: str, action: str, target: str = "", detail: str = "", outcome: str = "ok"
 ) -> None:
     """Record an action in the audit stream shared with the API and the commands."""
     extra = {"detail": detail[:500]} if detail else {}
-    Audit(rt.redis, rt.keys).record(who, action, target=target, outcome=outcome, **extra)
+    retention = rt.settings.audit_retention_days
+    Audit(rt.redis, rt.keys, retention).record(who, action, target=target, outcome=outcome, **extra)
 
 
 def audit_entries(rt: Runtime, count: int = 200) -> list[dict[str, str]]:
