@@ -46,7 +46,8 @@ def send() -> tuple[Response, int]:
     if not text:
         abort(400, "empty message")
     now_ms = int(time.time() * 1000)
-    body = local_text_event(rt.settings.zalo_app_id, user_id, text, now_ms)
+    s = rt.settings
+    body = local_text_event(s.zalo_app_id, user_id, text, now_ms, oa_id=s.zalo_oa_id)
     raw = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     try:
         outcome = ingest(rt, parse_event(body), raw, now_ms)
