@@ -134,7 +134,9 @@ def add_user(rt: Runtime, name: str, role: str, password: str, *, by: str) -> Ac
     if not _store(rt).create(name, role, digest, _now_ms()):
         raise AccountError(f"Tài khoản {name} đã tồn tại")
     audit(rt, by, "account.add", name, f"role={role}")
-    return Account(name, role, 1)
+    created = account(rt, name)
+    assert created is not None
+    return created
 
 
 def remove_user(rt: Runtime, name: str, *, by: str) -> None:

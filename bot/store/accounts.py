@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +48,15 @@ class Accounts:
         key = self.keys.admin_user(name)
         if not self.r.hsetnx(key, "created", now_ms):
             return False
-        mapping: dict[Any, Any] = {"role": role, "hash": password_hash, "updated": now_ms, "gen": 1}
+        # A random first generation: an account removed and added again under the same name
+        # does not revive the cookies of the old one.
+        gen = secrets.randbelow(2**31) + 1
+        mapping: dict[Any, Any] = {
+            "role": role,
+            "hash": password_hash,
+            "updated": now_ms,
+            "gen": gen,
+        }
         with self.r.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=mapping)
             pipe.sadd(self.keys.admin_users(), name)
@@ -76,6 +85,25 @@ class Accounts:
             pipe.srem(self.keys.admin_users(), name)
             removed, _ = pipe.execute()
         return bool(removed)
+
+
+class Sessions:
+    """Open console logins by session id: a cookie is valid only while its id is here."""
+
+    def __init__(self, r: Redis, keys: Keys, seconds: int):
+        self.r, self.keys, self.seconds = r, keys, seconds
+
+    def open(self, name: str) -> str:
+        sid = secrets.token_urlsafe(24)
+        self.r.set(self.keys.admin_session(sid), name, ex=self.seconds)
+        return sid
+
+    def holder(self, sid: str) -> str | None:
+        value = self.r.get(self.keys.admin_session(sid))
+        return str(value) if value else None
+
+    def close(self, sid: str) -> None:
+        self.r.delete(self.keys.admin_session(sid))
 
 
 class LoginAttempts:

@@ -160,6 +160,10 @@ class Keys:
     def admin_users(self) -> str:
         return self._k("{admin}", "users")
 
+    def admin_session(self, sid: str) -> str:
+        """One console login; deleted at logout, so its cookie is worth nothing after."""
+        return self._k("admin", "session", sid)
+
     def login_attempts(self, who: str) -> str:
         return self._k("admin", "login", who)
 

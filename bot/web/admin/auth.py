@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bot.services import accounts
-from bot.web.admin.access import audit, client_address, current, runtime, start_session
+from bot.web.admin.access import (
+    audit,
+    client_address,
+    current,
+    end_session,
+    runtime,
+    start_session,
+)
 from bot.web.admin.blueprint import admin
 
 LOGIN_TARGETS = ("/admin", "/zalo/oauth/start")
@@ -49,5 +56,5 @@ def login_post() -> tuple[str, int] | Response:
 @admin.post("/logout")
 def logout() -> Response:
     audit("logout", current().name)
-    session.clear()
+    end_session()
     return redirect(url_for("admin.login"))
