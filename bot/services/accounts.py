@@ -34,8 +34,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts": frozenset(),
     "audit": frozenset(),
 }
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per address (any account), per FAILURE_WINDOW_SECONDS
 FAILURE_WINDOW_SECONDS = 15 * 60
+# Per account, from any addresses: more than one address can contribute, so a single client
+# cannot lock someone out, and the lock is short.
+ACCOUNT_MAX_FAILURES = 10
+ACCOUNT_WINDOW_SECONDS = 5 * 60
 MIN_PASSWORD = 10
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -182,22 +186,25 @@ def account(rt: Runtime, name: str, generation: int | None = None) -> Account | 
 def authenticate(rt: Runtime, name: str, password: str, address: str) -> Account | None:
     """The account when name and password match; raises LoginThrottled after repeated failures.
 
-    Failures are counted per account and per address, each for FAILURE_WINDOW_SECONDS.
+    Every attempt is counted before the password is checked, so concurrent attempts cannot
+    check more passwords than the limits allow: MAX_FAILURES per address (any account) in
+    FAILURE_WINDOW_SECONDS, ACCOUNT_MAX_FAILURES per account (any address) in the shorter
+    ACCOUNT_WINDOW_SECONDS. A success takes its own attempt back.
     """
     name = name.strip().lower()[:64]
-    attempts = LoginAttempts(rt.redis, rt.keys, FAILURE_WINDOW_SECONDS)
+    by_address = LoginAttempts(rt.redis, rt.keys, FAILURE_WINDOW_SECONDS)
+    by_account = LoginAttempts(rt.redis, rt.keys, ACCOUNT_WINDOW_SECONDS)
     who_user, who_addr = f"user:{name}", f"ip:{address}"
-    if max(attempts.count(who_user), attempts.count(who_addr)) >= MAX_FAILURES:
+    if by_address.hit(who_addr) > MAX_FAILURES or by_account.hit(who_user) > ACCOUNT_MAX_FAILURES:
         refused(rt, "login_throttled")
         raise LoginThrottled()
     rec = _store(rt).get(name) if NAME_RE.match(name) else None
     ok = verify_password(password, rec.password_hash if rec else _dummy_hash())
     if not (ok and rec):
-        attempts.failed(who_user)
-        attempts.failed(who_addr)
         refused(rt, "login_failed")
         return None
-    attempts.clear(who_user)
+    by_address.undo(who_addr)
+    by_account.clear(who_user)
     audit(rt, name, "login", address)
     return Account(rec.name, rec.role, rec.generation)
 

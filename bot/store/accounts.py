@@ -115,6 +115,16 @@ class LoginAttempts:
     def count(self, who: str) -> int:
         return int(self.r.get(self.keys.login_attempts(who)) or 0)
 
+    def hit(self, who: str) -> int:
+        """Count an attempt before it is checked; the count including it."""
+        return self.failed(who)
+
+    def undo(self, who: str) -> None:
+        """The attempt counted by `hit` succeeded: it is not a failure after all."""
+        key = self.keys.login_attempts(who)
+        if int(self.r.decr(key)) <= 0:
+            self.r.delete(key)
+
     def failed(self, who: str) -> int:
         key = self.keys.login_attempts(who)
         with self.r.pipeline(transaction=True) as pipe:
