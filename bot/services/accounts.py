@@ -8,6 +8,7 @@ import hmac
 import re
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,6 +181,31 @@ def account(rt: Runtime, name: str, generation: int | None = None) -> Account | 
     if rec is None or (generation is not None and rec.generation != generation):
         return None
     return Account(rec.name, rec.role, rec.generation)
+
+
+def canonical_name(name: str) -> str:
+    """A person's name as compared everywhere (four eyes, --by, API tokens): NFKC, format
+    characters (zero-width spaces, joiners, direction marks) removed, spaces collapsed,
+    case folded; so "adam\u200b" and "ADAM" are adam."""
+    folded = unicodedata.normalize("NFKC", name)
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.split()).casefold()
+
+
+def named_account(rt: Runtime, name: str) -> Account | None:
+    """The console account a name given on the command line or in an API token stands for."""
+    key = canonical_name(name)
+    return account(rt, key) if NAME_RE.match(key) else None
+
+
+def approver(rt: Runtime, name: str) -> Account:
+    """The account that approves under `name`: it must exist and hold the approver role."""
+    found = named_account(rt, name)
+    if found is None:
+        raise AccountError(f"Không có tài khoản nào tên {name!r}; người duyệt phải có tài khoản")
+    if not found.can("broadcasts.approve"):
+        raise AccountError(f"Tài khoản {found.name} không có quyền duyệt tin")
+    return found
 
 
 # logging in -----------------------------------------------------------------------------

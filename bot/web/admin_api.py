@@ -80,11 +80,18 @@ def authenticate() -> tuple[Response, int] | None:
     if attempts.count(who) >= API_MAX_FAILURES:
         accounts.refused(rt, "api_throttled")
         return _error(429, "too many calls without a valid token; try again later")
-    g.api_officer = _officer(request.headers.get("Authorization", ""))
-    if g.api_officer is None:
+    officer = _officer(request.headers.get("Authorization", ""))
+    if officer is None:
         attempts.failed(who)
         accounts.refused(rt, "api_token")
         return _error(401, "a valid bearer token is needed")
+    # A token speaks for a console account: its name is that account's, so four eyes compares
+    # the same names in the console, the API and the commands.
+    account = accounts.named_account(rt, officer.name)
+    if account is None:
+        accounts.refused(rt, "api_no_account")
+        return _error(403, f"the token's name {officer.name!r} is not a console account")
+    g.api_officer = Officer(account.name, officer.role)
     return None
 
 
@@ -170,8 +177,12 @@ def show_broadcast(broadcast_id: str) -> Response:
 
 @admin_api.post("/broadcasts/<broadcast_id>/approve")
 @requires("broadcasts.approve")
-def approve_broadcast(broadcast_id: str) -> Response:
-    b = svc.approve(_rt(), broadcast_id, by=g.api_officer.name)
+def approve_broadcast(broadcast_id: str) -> tuple[Response, int] | Response:
+    try:
+        who = accounts.approver(_rt(), g.api_officer.name)
+    except accounts.AccountError as exc:
+        return _error(403, str(exc))
+    b = svc.approve(_rt(), broadcast_id, by=who.name)
     return jsonify(report.show(_rt(), b.id))
 
 
