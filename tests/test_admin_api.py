@@ -237,3 +237,12 @@ def test_api_approval_needs_an_account_with_the_approver_role(
     accounts.add_user(rt, "binh", "officer", PASSWORD, by="test")  # the token says approver
     resp = client.post(f"/admin/api/broadcasts/{bid}/approve", headers=auth("approver"))
     assert resp.status_code == 403 and "không có quyền duyệt" in resp.get_json()["error"]
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(client: FlaskClient) -> None:
+    nested = b"[" * 200_000 + b"]" * 200_000
+    headers = {**auth("officer"), "Content-Type": "application/json"}
+    resp = client.post("/admin/api/broadcasts", data=nested, headers=headers)
+    assert resp.status_code == 400 and "JSON object" in resp.get_json()["error"]
+    deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    assert client.post("/admin/api/broadcasts", data=deep, headers=headers).status_code == 400

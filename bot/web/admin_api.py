@@ -19,6 +19,7 @@ from bot.services.subscriptions import subscriber_counts
 from bot.store.accounts import LoginAttempts
 from bot.store.broadcasts import Broadcast
 from bot.web.admin.access import client_address
+from bot.web.jsonbody import json_object
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +153,8 @@ def _brief(rt: Runtime, b: Broadcast) -> dict[str, Any]:
 @admin_api.post("/broadcasts")
 @requires("broadcasts.create")
 def create_broadcast() -> tuple[Response, int]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
+    data = json_object()
+    if data is None:
         raise svc.BroadcastError("send a JSON object: topic, text, districts?, at?, expires?")
     districts = data.get("districts") or []
     if not isinstance(districts, list) or not all(isinstance(d, str) for d in districts):

@@ -11,6 +11,7 @@ from bot.errors import StoreUnavailable
 from bot.services.ingest import ingest, local_text_event
 from bot.services.runtime import Runtime
 from bot.store.outbox import SandboxOutbox
+from bot.web.jsonbody import json_object
 from bot.zalo.events import parse_event
 
 bp = Blueprint("sandbox", __name__, template_folder="templates")
@@ -40,7 +41,7 @@ def page() -> str:
 @bp.post("/sandbox/send")
 def send() -> tuple[Response, int]:
     rt = _runtime()
-    data = request.get_json(silent=True) or {}
+    data = json_object() or {}
     user_id = _user_id(data.get("user"))
     text = str(data.get("text") or "").strip()[:MAX_TEXT]
     if not text:

@@ -20,8 +20,17 @@ LOGIN_TARGETS = ("/admin", "/zalo/oauth/start")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local console paths, so the login page cannot be used to send people elsewhere."""
-    if target and target.startswith(LOGIN_TARGETS) and not target.startswith("//"):
+    """Only local console paths, so the login page cannot be used to send people elsewhere.
+
+    A path of ours arrives percent-encoded: anything but visible ASCII (control characters,
+    spaces, backslashes) is not one, and must not reach the Location header.
+    """
+    if (
+        target
+        and target.startswith(LOGIN_TARGETS)
+        and not target.startswith("//")
+        and all("!" <= ch <= "~" and ch != "\\" for ch in target)
+    ):
         return target
     return url_for("admin.dashboard")
 
