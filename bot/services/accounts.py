@@ -43,7 +43,9 @@ ACCOUNT_MAX_FAILURES = 10
 ACCOUNT_WINDOW_SECONDS = 5 * 60
 MIN_PASSWORD = 10
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+# OWASP's scrypt guidance: N=2^17, r=8, p=1 (128 MiB per check). A stored hash names its own
+# cost, so older hashes still verify, and are replaced at the next successful login.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 
 
 class AccountError(ValueError):
@@ -92,9 +94,19 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(computed.hex(), digest)
 
 
+def needs_rehash(stored: str) -> bool:
+    """True when the stored hash is cheaper than today's parameters."""
+    try:
+        kind, n, r, p, _salt, _digest = stored.split("$")
+        return kind != "scrypt" or (int(n), int(r), int(p)) < (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    except ValueError:
+        return True
+
+
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    memory = 128 * r * n * (p + 1) + 1024 * 1024  # what scrypt needs, with room to spare
     return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=memory, dklen=32
     )
 
 
@@ -231,6 +243,8 @@ def authenticate(rt: Runtime, name: str, password: str, address: str) -> Account
         return None
     by_address.undo(who_addr)
     by_account.clear(who_user)
+    if needs_rehash(rec.password_hash):  # the generation stays: the new login is kept
+        _store(rt).rehash(rec.name, rec.password_hash, hash_password(password))
     audit(rt, name, "login", address)
     return Account(rec.name, rec.role, rec.generation)
 

@@ -10,6 +10,12 @@ from typing import Any
 from bot.store.client import Redis
 from bot.store.keys import Keys
 
+_REHASH = """
+if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'hash', ARGV[2])
+return 1
+"""
+
 
 @dataclass(frozen=True)
 class AccountRecord:
@@ -78,6 +84,11 @@ class Accounts:
             pipe.hincrby(key, "gen", 1)
             pipe.execute()
         return True
+
+    def rehash(self, name: str, old_hash: str, new_hash: str) -> bool:
+        """Replace the hash with a costlier one of the same password, unless it changed
+        meanwhile; the generation stays, so no login ends."""
+        return bool(self.r.eval(_REHASH, 1, self.keys.admin_user(name), old_hash, new_hash))
 
     def delete(self, name: str) -> bool:
         with self.r.pipeline(transaction=True) as pipe:
