@@ -162,6 +162,7 @@ def request(
         ("POST", "/webhook/zalo", 200),
         ("GET", "/webhook/zalo", 403),
         ("GET", "/healthz", 200),
+        ("GET", "/healthz/details", 200),
         ("GET", "/", 200),
         ("GET", "/admin/", 200),
         ("GET", "/admin/static/admin.css", 200),
@@ -185,6 +186,7 @@ def test_nginx_exposes_only_the_public_routes(
 def test_nginx_metrics_only_for_the_monitoring_addresses(site: tuple[int, int]) -> None:
     status, _, _ = request(site[1], "GET", "/metrics", source="127.0.0.9")
     assert status == 403
+    assert request(site[1], "GET", "/healthz/details", source="127.0.0.9")[0] == 403
     assert request(site[1], "GET", "/healthz", source="127.0.0.9")[0] == 200
 
 
