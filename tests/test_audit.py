@@ -39,7 +39,7 @@ def test_many_entries_do_not_push_out_recent_ones(rt: Runtime, rdb: redis.Redis)
     accounts.audit(rt, "first", "account.add", "canbo")
     key = rt.keys.audit()
     with rdb.pipeline(transaction=False) as pipe:
-        for _ in range(100_050):
+        for _ in range(100_300):
             pipe.xadd(key, {"who": "filler", "action": "x"})
         pipe.execute()
     accounts.audit(rt, "last", "account.remove", "canbo")
