@@ -91,7 +91,7 @@ class Soak:
 
     def healthz(self) -> dict[str, Any] | None:
         try:
-            resp = requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
+            resp = requests.get(f"http://127.0.0.1:{self.port}/healthz/details", timeout=2)
             data = resp.json()
         except (requests.RequestException, ValueError):
             return None

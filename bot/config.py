@@ -142,6 +142,9 @@ OPTIONS: dict[str, Option] = {
     "admin_cookie_secure": Option(
         "ADMIN_COOKIE_SECURE", "auto", _auto_bool, "console cookie over https only; auto: not local"
     ),
+    "audit_retention_days": Option(
+        "AUDIT_RETENTION_DAYS", "400", _int, "days the audit trail keeps entries (365 or more)"
+    ),
     "log_level": Option("LOG_LEVEL", "INFO"),
     "port": Option("PORT", "5000", _int),
     "web_host": Option("WEB_HOST", "127.0.0.1", doc="gunicorn bind address; 0.0.0.0 in Docker"),
@@ -191,6 +194,7 @@ class Settings:
     secret_key: str = ""
     admin_api_tokens: str = ""
     admin_cookie_secure: bool | None = None
+    audit_retention_days: int = 400
     log_level: str = "INFO"
     port: int = 5000
     web_host: str = "127.0.0.1"
@@ -275,6 +279,8 @@ def _cross_checks(v: Mapping[str, Any]) -> list[str]:
     for key in (*positive, "inbound_partitions"):
         if key in v and v[key] <= 0:
             problems.append(f"{OPTIONS[key].env} must be positive")
+    if "audit_retention_days" in v and v["audit_retention_days"] < 365:
+        problems.append("AUDIT_RETENTION_DAYS must be at least 365 (a year)")
     if "zalo_send_rate" in v and v["zalo_send_rate"] <= 0:
         problems.append("ZALO_SEND_RATE must be positive")
     has_token = v.get("zalo_access_token") or v.get("zalo_refresh_token")

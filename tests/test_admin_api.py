@@ -13,10 +13,12 @@ from flask.testing import FlaskClient
 
 from bot.config import settings_from
 from bot.model import Effect
+from bot.services import accounts
 from bot.services.broadcasts import run_broadcasts_once
 from bot.services.runtime import Runtime
 from bot.services.subscriptions import apply_effect
 from bot.web.admin_api import admin_api, parse_tokens
+from tests.admin_support import PASSWORD, fast_hashing  # noqa: F401  (autouse fixture)
 from tests.conftest import ROOT
 
 TOKENS = {
@@ -28,7 +30,7 @@ TOKENS = {
 SPEC = ",".join(
     [
         f"An:officer:{TOKENS['officer']}",
-        f"Bình:approver:{TOKENS['approver']}",
+        f"Binh:approver:{TOKENS['approver']}",
         f"Chi:staff:{TOKENS['staff']}",
         f"An:approver:{TOKENS['an-approver']}",  # the same officer holding both roles
         "broken-entry",
@@ -48,8 +50,11 @@ def app(redis_url: str) -> Flask:
     }
     app = Flask("admin_api_test")
     app.config["TESTING"] = True
-    app.extensions["bot"] = Runtime(settings_from(env))
+    rt = Runtime(settings_from(env))
+    app.extensions["bot"] = rt
     app.register_blueprint(admin_api)
+    for name, role in (("an", "approver"), ("binh", "approver"), ("chi", "staff")):
+        accounts.add_user(rt, name, role, PASSWORD, by="test")  # the tokens' console accounts
     return app
 
 
@@ -71,13 +76,14 @@ def draft(client: FlaskClient, **body: object) -> str:
 
 def audit_rows(app: Flask) -> list[dict[str, str]]:
     rt: Runtime = app.extensions["bot"]
-    return [fields for _id, fields in rt.redis.xrange(rt.keys.audit())]
+    rows = [fields for _id, fields in rt.redis.xrange(rt.keys.audit())]
+    return [r for r in rows if r["action"] != "account.add"]  # the fixture's own accounts
 
 
 def test_token_spec_parsing_skips_bad_entries() -> None:
     parsed = parse_tokens(SPEC)
     assert [(o.name, o.role) for _t, o in parsed] == [
-        ("An", "officer"), ("Bình", "approver"), ("Chi", "staff"), ("An", "approver"),
+        ("An", "officer"), ("Binh", "approver"), ("Chi", "staff"), ("An", "approver"),
     ]  # fmt: skip
 
 
@@ -86,25 +92,43 @@ def test_token_spec_parsing_skips_bad_entries() -> None:
     [None, "Bearer", "Bearer nope-nope-nope-nope-nope", f"Basic {TOKENS['officer']}",
      f"Bearer {TOKENS['officer']}x"],
 )  # fmt: skip
-def test_calls_without_a_valid_token_are_refused_and_audited(
+def test_calls_without_a_valid_token_are_refused_and_counted_not_audited(
     app: Flask, client: FlaskClient, header: str | None
 ) -> None:
     headers = {"Authorization": header} if header else {}
     resp = client.get("/admin/api/broadcasts", headers=headers)
     assert resp.status_code == 401 and "bearer token" in resp.get_json()["error"]
-    (row,) = audit_rows(app)
-    assert row["who"] == "-" and row["outcome"] == "refused 401"
-    assert TOKENS["officer"] not in str(row)
+    assert audit_rows(app) == []
+    assert refusals(app) == {("api_token",): 1}
+
+
+def refusals(app: Flask) -> dict[tuple[str, ...], float]:
+    rt: Runtime = app.extensions["bot"]
+    return dict(rt.metrics.snapshot().get("console_refusals", {}))  # type: ignore[arg-type]
+
+
+def test_a_flood_of_anonymous_calls_leaves_the_audit_alone_and_is_rate_limited(
+    app: Flask, client: FlaskClient
+) -> None:
+    draft(client)  # one audited call before the flood
+    codes = [client.get("/admin/api/broadcasts").status_code for _ in range(300)]
+    assert codes.count(401) == 30 and codes.count(429) == 270
+    assert [r["action"] for r in audit_rows(app)] == ["api.create_broadcast"]
+    assert refusals(app) == {("api_token",): 30, ("api_throttled",): 270}
+    elsewhere = {"REMOTE_ADDR": "192.0.2.8"}
+    resp = client.get("/admin/api/broadcasts", headers=auth("officer"), environ_base=elsewhere)
+    assert resp.status_code == 200
+    assert len(audit_rows(app)) == 2
 
 
 def test_officer_creates_and_approver_approves(app: Flask, client: FlaskClient) -> None:
     bid = draft(client)
     shown = client.get(f"/admin/api/broadcasts/{bid}", headers=auth("approver")).get_json()
-    assert shown["status"] == "draft" and shown["created_by"] == "An"
+    assert shown["status"] == "draft" and shown["created_by"] == "an"
     assert shown["counts"]["total"] == 0
     resp = client.post(f"/admin/api/broadcasts/{bid}/approve", headers=auth("approver"))
     assert resp.status_code == 200 and resp.get_json()["status"] == "scheduled"
-    assert resp.get_json()["approved_by"] == "Bình"
+    assert resp.get_json()["approved_by"] == "binh"
 
 
 def test_roles_limit_what_each_token_may_do(client: FlaskClient) -> None:
@@ -178,10 +202,10 @@ def test_every_call_is_audited_with_who_what_and_outcome(app: Flask, client: Fla
     client.get(f"/admin/api/broadcasts/{bid}", headers=auth("staff"))  # refused: role
     rows = audit_rows(app)
     assert [(r["who"], r["action"], r["target"], r["outcome"]) for r in rows] == [
-        ("An", "api.create_broadcast", "", "ok"),
-        ("An", "api.approve_broadcast", bid, "refused 403"),
-        ("Bình", "api.approve_broadcast", bid, "ok"),
-        ("Chi", "api.show_broadcast", bid, "refused 403"),
+        ("an", "api.create_broadcast", "", "ok"),
+        ("an", "api.approve_broadcast", bid, "refused 403"),
+        ("binh", "api.approve_broadcast", bid, "ok"),
+        ("chi", "api.show_broadcast", bid, "refused 403"),
     ]
     assert all("via api" in r["detail"] for r in rows)
 
@@ -195,3 +219,30 @@ def test_subscriber_counts_hold_no_resident_ids(
     assert resp.get_json()["tin-tuc"] == {"*": 1} and "1234567890" not in resp.get_data(
         as_text=True
     )
+
+
+def test_a_token_whose_name_is_no_account_is_refused(app: Flask, client: FlaskClient) -> None:
+    rt: Runtime = app.extensions["bot"]
+    accounts.remove_user(rt, "binh", by="test")
+    resp = client.get("/admin/api/broadcasts", headers=auth("approver"))
+    assert resp.status_code == 403 and "not a console account" in resp.get_json()["error"]
+
+
+def test_api_approval_needs_an_account_with_the_approver_role(
+    app: Flask, client: FlaskClient
+) -> None:
+    rt: Runtime = app.extensions["bot"]
+    bid = draft(client)
+    accounts.remove_user(rt, "binh", by="test")
+    accounts.add_user(rt, "binh", "officer", PASSWORD, by="test")  # the token says approver
+    resp = client.post(f"/admin/api/broadcasts/{bid}/approve", headers=auth("approver"))
+    assert resp.status_code == 403 and "không có quyền duyệt" in resp.get_json()["error"]
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(client: FlaskClient) -> None:
+    nested = b"[" * 200_000 + b"]" * 200_000
+    headers = {**auth("officer"), "Content-Type": "application/json"}
+    resp = client.post("/admin/api/broadcasts", data=nested, headers=headers)
+    assert resp.status_code == 400 and "JSON object" in resp.get_json()["error"]
+    deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    assert client.post("/admin/api/broadcasts", data=deep, headers=headers).status_code == 400

@@ -16,8 +16,10 @@ from flask.testing import FlaskCliRunner
 from bot.cli.broadcast import broadcast_cli
 from bot.config import settings_from
 from bot.model import Effect
+from bot.services import accounts
 from bot.services.runtime import Runtime
 from bot.services.subscriptions import apply_effect
+from tests.admin_support import PASSWORD, fast_hashing  # noqa: F401  (autouse fixture)
 from tests.conftest import ROOT
 
 
@@ -30,8 +32,11 @@ def app(redis_url: str) -> Flask:
         "BROADCAST_QUIET_HOURS": "",
     }
     app = Flask("broadcast_cli_test")
-    app.extensions["bot"] = Runtime(settings_from(env))
+    rt = Runtime(settings_from(env))
+    app.extensions["bot"] = rt
     app.cli.add_command(broadcast_cli)
+    for name, role in (("an", "approver"), ("binh", "approver"), ("chi", "officer")):
+        accounts.add_user(rt, name, role, PASSWORD, by="test")
     return app
 
 
@@ -86,7 +91,7 @@ def test_self_approval_exits_non_zero(runner: FlaskCliRunner) -> None:
     refused = run(runner, "approve", bid, "--by", "An")
     assert refused.exit_code != 0 and "another officer" in refused.output
     assert json.loads(run(runner, "show", bid, "--json").output)["status"] == "draft"
-    approved = run(runner, "approve", bid, "--by", "Bình")
+    approved = run(runner, "approve", bid, "--by", "binh")
     assert approved.exit_code == 0 and "scheduled" in approved.output
 
 
@@ -111,7 +116,7 @@ def test_full_cycle_list_preview_report_csv(app: Flask, runner: FlaskCliRunner) 
     preview = run(runner, "preview", bid)
     assert "audience: 2" in preview.output and "reachable_now: 1" in preview.output
     assert "pending_notice: 1" in preview.output
-    assert run(runner, "approve", bid, "--by", "Bình").exit_code == 0
+    assert run(runner, "approve", bid, "--by", "binh").exit_code == 0
     from bot.services.broadcasts import run_broadcasts_once
 
     run_broadcasts_once(rt)
@@ -128,3 +133,36 @@ def test_cancel(runner: FlaskCliRunner) -> None:
     assert "cancelled" in run(runner, "cancel", bid, "--by", "Chi").output
     again = run(runner, "cancel", bid, "--by", "Chi")
     assert again.exit_code == 1 and "no longer" in again.output
+
+
+@pytest.mark.parametrize(
+    ("by", "reason"),
+    [
+        ("someone", "Không có tài khoản"),  # no such account
+        ("chi", "không có quyền duyệt"),  # an officer, not an approver
+        ("Bình", "Không có tài khoản"),
+    ],
+)
+def test_approve_by_must_name_an_approver_account(
+    runner: FlaskCliRunner, by: str, reason: str
+) -> None:
+    bid = create(runner, by="chi")
+    result = run(runner, "approve", bid, "--by", by)
+    assert result.exit_code != 0 and reason in result.output
+    assert json.loads(run(runner, "show", bid, "--json").output)["status"] == "draft"
+
+
+@pytest.mark.parametrize("disguise", ["an\u200b", "AN", "\uff41\uff4e", "a\u00adn", " an "])
+def test_a_disguised_name_is_the_same_person(runner: FlaskCliRunner, disguise: str) -> None:
+    bid = create(runner, by="an")
+    refused = run(runner, "approve", bid, "--by", disguise)
+    assert refused.exit_code != 0 and "another officer" in refused.output
+    assert json.loads(run(runner, "show", bid, "--json").output)["status"] == "draft"
+
+
+def test_a_creator_name_with_invisible_characters_is_still_the_creator(
+    runner: FlaskCliRunner,
+) -> None:
+    bid = create(runner, by="binh\u200b")
+    refused = run(runner, "approve", bid, "--by", "binh")
+    assert refused.exit_code != 0 and "another officer" in refused.output

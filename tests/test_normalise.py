@@ -122,3 +122,29 @@ def test_idempotent_across_sentence_breaks() -> None:
 def test_dien_thoai_is_not_read_as_thoi() -> None:
     assert normalise("so dien thoai").folded == "so dien thoai"
     assert "thoai mai" in normalise("thoai mai").folded
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gọi 0912\u00a0345\u00a0678 nhé",  # no-break spaces
+        "gọi 0912  345  678 nhé",  # double spaces
+        "gọi 0912\u200b345\u200b678 nhé",  # zero-width spaces
+        "gọi 09\u200d12\u2060345\ufeff678 nhé",  # joiners and a BOM inside
+        "gọi 0912,345,678 nhé",
+        "gọi 0912_345_678 nhé",
+        "gọi (091) 234-5678 nhé",
+        "gọi 0912/345/678 nhé",
+        "gọi ０９１２３４５６７８ nhé",  # full-width digits
+        "gọi 0912 - 345 - 678 nhé",
+        "gọi 0912\u2013345\u2013678 nhé",  # en dashes
+    ],
+)
+def test_mask_numbers_whatever_sits_between_the_digits(text: str) -> None:
+    assert mask_numbers(text) == "gọi *** nhé"
+
+
+def test_mask_numbers_odd_separators_in_id_and_card_numbers() -> None:
+    assert mask_numbers("CCCD: 036\u00a0201\u200b001\u00a0234") == "CCCD: ***"
+    assert mask_numbers("thẻ DN\u00a04010_1234_56789") == "thẻ ***"
+    assert mask_numbers("hẹn 12/12/2026, mũi 2 lúc 8 giờ") == "hẹn 12/12/2026, mũi 2 lúc 8 giờ"

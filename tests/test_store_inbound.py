@@ -89,3 +89,43 @@ def test_leases_are_exclusive_and_shared_fairly(redis_url: str) -> None:
     workers.heartbeat("b", 100.0)
     assert workers.fair_share(8, 101.0) == 4
     assert workers.fair_share(8, 200.0) == 8  # both stale: count as one
+
+
+def test_a_handled_entry_is_deleted_not_only_acknowledged(redis_url: str, rdb: redis.Redis) -> None:
+    inbound = make(redis_url)
+    inbound.accept("m1", "42", "user_send_text", '{"text": "0912345678"}', 1000, seen_ms=None)
+    p = partition_of("42", 4)
+    (entry,) = inbound.read(p, "w1", pending=False)
+    inbound.ack(entry)
+    assert rdb.xlen(Keys("t:").inbound(p)) == 0
+    assert inbound.depth() == {"length": 0, "unprocessed": 0}
+
+
+def test_entries_older_than_the_dedupe_window_are_trimmed(redis_url: str, rdb: redis.Redis) -> None:
+    import time
+
+    inbound = make(redis_url)
+    p = partition_of("42", 4)
+    stream = Keys("t:").inbound(p)
+    now = int(time.time() * 1000)
+    rdb.xadd(stream, {"e": "old", "u": "42", "b": "{}"}, id=f"{now - 3 * 86_400_000}-0")
+    rdb.xadd(stream, {"e": "day", "u": "42", "b": "{}"}, id=f"{now - 86_400_000}-0")
+    inbound.accept("m1", "42", "user_send_text", "{}", now, seen_ms=None)
+    assert [f["e"] for _i, f in rdb.xrange(stream)] == ["day", "m1"]
+
+
+def test_forget_deletes_a_residents_queued_entries_only(redis_url: str, rdb: redis.Redis) -> None:
+    inbound = make(redis_url, partitions=1)
+    for n in range(3):
+        inbound.accept(f"a{n}", "42", "user_send_text", "{}", 1000 + n, seen_ms=None)
+        inbound.accept(f"b{n}", "43", "user_send_text", "{}", 1000 + n, seen_ms=None)
+    assert inbound.forget("42") == 3
+    assert {f["u"] for _i, f in rdb.xrange(Keys("t:").inbound(0))} == {"43"}
+
+
+def test_keys_of_events_without_a_msg_id_do_not_name_the_resident() -> None:
+    keys = Keys("t:")
+    event_id = "follow:2468458835296197922:1699003881354"
+    for key in (keys.dedupe(0, event_id), keys.replied(event_id), keys.sending(event_id)):
+        assert "2468458835296197922" not in key
+    assert keys.dedupe(0, event_id) != keys.dedupe(0, event_id + "1")

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from bot.services import accounts
 from bot.services import broadcast_report as report
 from bot.services import broadcasts as svc
 from bot.services.runtime import Runtime
@@ -60,11 +61,16 @@ def create_command(
 
 @broadcast_cli.command("approve")
 @click.argument("broadcast_id")
-@click.option("--by", required=True, help="the approving officer (not the creator)")
+@click.option(
+    "--by", required=True, help="the approver's console account (an approver, not the creator)"
+)
 def approve_command(broadcast_id: str, by: str) -> None:
     """Approve a draft and schedule it."""
     try:
-        b = svc.approve(_rt(), broadcast_id, by=by)
+        who = accounts.approver(_rt(), by)
+        b = svc.approve(_rt(), broadcast_id, by=who.name)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
     except svc.BroadcastError as exc:
         raise _fail(exc) from exc
     click.echo(f"{b.id} {b.status}")

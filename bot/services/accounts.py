@@ -8,12 +8,14 @@ import hmac
 import re
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from bot.services.runtime import Runtime
 from bot.store.accounts import Accounts, LoginAttempts
 from bot.store.audit import Audit
+from bot.store.metrics import CONSOLE_REFUSALS
 
 ROLES = ("officer", "approver", "staff", "admin")
 ROLE_NAMES = {
@@ -33,11 +35,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts": frozenset(),
     "audit": frozenset(),
 }
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per address (any account), per FAILURE_WINDOW_SECONDS
 FAILURE_WINDOW_SECONDS = 15 * 60
+# Per account, from any addresses: more than one address can contribute, so a single client
+# cannot lock someone out, and the lock is short.
+ACCOUNT_MAX_FAILURES = 10
+ACCOUNT_WINDOW_SECONDS = 5 * 60
 MIN_PASSWORD = 10
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+# OWASP's scrypt guidance: N=2^17, r=8, p=1 (128 MiB per check). A stored hash names its own
+# cost, so older hashes still verify, and are replaced at the next successful login.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 
 
 class AccountError(ValueError):
@@ -86,9 +94,19 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(computed.hex(), digest)
 
 
+def needs_rehash(stored: str) -> bool:
+    """True when the stored hash is cheaper than today's parameters."""
+    try:
+        kind, n, r, p, _salt, _digest = stored.split("$")
+        return kind != "scrypt" or (int(n), int(r), int(p)) < (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    except ValueError:
+        return True
+
+
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    memory = 128 * r * n * (p + 1) + 1024 * 1024  # what scrypt needs, with room to spare
     return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=memory, dklen=32
     )
 
 
@@ -133,7 +151,9 @@ def add_user(rt: Runtime, name: str, role: str, password: str, *, by: str) -> Ac
     if not _store(rt).create(name, role, digest, _now_ms()):
         raise AccountError(f"Tài khoản {name} đã tồn tại")
     audit(rt, by, "account.add", name, f"role={role}")
-    return Account(name, role, 1)
+    created = account(rt, name)
+    assert created is not None
+    return created
 
 
 def remove_user(rt: Runtime, name: str, *, by: str) -> None:
@@ -175,37 +195,74 @@ def account(rt: Runtime, name: str, generation: int | None = None) -> Account | 
     return Account(rec.name, rec.role, rec.generation)
 
 
+def canonical_name(name: str) -> str:
+    """A person's name as compared everywhere (four eyes, --by, API tokens): NFKC, format
+    characters (zero-width spaces, joiners, direction marks) removed, spaces collapsed,
+    case folded; so "adam\u200b" and "ADAM" are adam."""
+    folded = unicodedata.normalize("NFKC", name)
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.split()).casefold()
+
+
+def named_account(rt: Runtime, name: str) -> Account | None:
+    """The console account a name given on the command line or in an API token stands for."""
+    key = canonical_name(name)
+    return account(rt, key) if NAME_RE.match(key) else None
+
+
+def approver(rt: Runtime, name: str) -> Account:
+    """The account that approves under `name`: it must exist and hold the approver role."""
+    found = named_account(rt, name)
+    if found is None:
+        raise AccountError(f"Không có tài khoản nào tên {name!r}; người duyệt phải có tài khoản")
+    if not found.can("broadcasts.approve"):
+        raise AccountError(f"Tài khoản {found.name} không có quyền duyệt tin")
+    return found
+
+
 # logging in -----------------------------------------------------------------------------
 def authenticate(rt: Runtime, name: str, password: str, address: str) -> Account | None:
     """The account when name and password match; raises LoginThrottled after repeated failures.
 
-    Failures are counted per account and per address, each for FAILURE_WINDOW_SECONDS.
+    Every attempt is counted before the password is checked, so concurrent attempts cannot
+    check more passwords than the limits allow: MAX_FAILURES per address (any account) in
+    FAILURE_WINDOW_SECONDS, ACCOUNT_MAX_FAILURES per account (any address) in the shorter
+    ACCOUNT_WINDOW_SECONDS. A success takes its own attempt back.
     """
     name = name.strip().lower()[:64]
-    attempts = LoginAttempts(rt.redis, rt.keys, FAILURE_WINDOW_SECONDS)
+    by_address = LoginAttempts(rt.redis, rt.keys, FAILURE_WINDOW_SECONDS)
+    by_account = LoginAttempts(rt.redis, rt.keys, ACCOUNT_WINDOW_SECONDS)
     who_user, who_addr = f"user:{name}", f"ip:{address}"
-    if max(attempts.count(who_user), attempts.count(who_addr)) >= MAX_FAILURES:
-        audit(rt, name or "-", "login", address, outcome="throttled")
+    if by_address.hit(who_addr) > MAX_FAILURES or by_account.hit(who_user) > ACCOUNT_MAX_FAILURES:
+        refused(rt, "login_throttled")
         raise LoginThrottled()
     rec = _store(rt).get(name) if NAME_RE.match(name) else None
     ok = verify_password(password, rec.password_hash if rec else _dummy_hash())
     if not (ok and rec):
-        attempts.failed(who_user)
-        attempts.failed(who_addr)
-        audit(rt, name or "-", "login", address, outcome="failed")
+        refused(rt, "login_failed")
         return None
-    attempts.clear(who_user)
+    by_address.undo(who_addr)
+    by_account.clear(who_user)
+    if needs_rehash(rec.password_hash):  # the generation stays: the new login is kept
+        _store(rt).rehash(rec.name, rec.password_hash, hash_password(password))
     audit(rt, name, "login", address)
     return Account(rec.name, rec.role, rec.generation)
 
 
 # audit ----------------------------------------------------------------------------------
+def refused(rt: Runtime, reason: str) -> None:
+    """An anonymous failure (wrong login, bad API token): counted, never in the audit trail,
+    so anyone on the internet cannot fill the trail."""
+    rt.metrics.inc(CONSOLE_REFUSALS, {"reason": reason})
+
+
 def audit(
     rt: Runtime, who: str, action: str, target: str = "", detail: str = "", outcome: str = "ok"
 ) -> None:
     """Record an action in the audit stream shared with the API and the commands."""
     extra = {"detail": detail[:500]} if detail else {}
-    Audit(rt.redis, rt.keys).record(who, action, target=target, outcome=outcome, **extra)
+    retention = rt.settings.audit_retention_days
+    Audit(rt.redis, rt.keys, retention).record(who, action, target=target, outcome=outcome, **extra)
 
 
 def audit_entries(rt: Runtime, count: int = 200) -> list[dict[str, str]]:

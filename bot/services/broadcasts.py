@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.dialogue.wording_broadcasts import MAX_TEXT, broadcast_message
 from bot.services import broadcast_clock as clock
+from bot.services.accounts import canonical_name
 from bot.services.broadcast_delivery import run_broadcasts_once
 from bot.services.broadcast_notices import notices_delivered, pending_notices
 from bot.services.broadcast_recipient import WINDOW_MS
@@ -56,7 +57,7 @@ def _who(name: str) -> str:
 
 
 def same_person(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return canonical_name(a) == canonical_name(b)
 
 
 def _when(value: datetime | str | None, rt: Runtime) -> datetime | None:

@@ -11,7 +11,10 @@ log = logging.getLogger(__name__)
 
 
 def forget(rt: Runtime, user_id: str) -> None:
-    Residents(rt.redis, rt.keys).forget(user_id)
+    """Conversation state, window, profile, subscriptions, notices, broadcast records and any
+    message of theirs still queued."""
+    Residents(rt.redis, rt.keys).forget(user_id, int(rt.now().timestamp() // 60))
+    rt.inbound.forget(user_id)
     from bot.services.subscriptions import forget_resident
 
     forget_resident(rt, user_id)

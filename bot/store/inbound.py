@@ -18,19 +18,24 @@ from bot.store.client import Redis
 from bot.store.keys import INBOUND_GROUP, Keys
 
 DEDUPE_SECONDS = 2 * 24 * 3600  # Zalo retries for about an hour; keep ids well beyond that
+# Entries are deleted once handled; one still queued after this long is trimmed (a replay that
+# old is refused at the webhook anyway), so no resident's message stays in Redis for long.
+MAX_AGE_MS = DEDUPE_SECONDS * 1000
 REPLIED_SECONDS = 2 * 24 * 3600
 LAST_SEEN_SECONDS = 8 * 24 * 3600  # the consultation window is 7 days
 
 
 # KEYS[1] dedupe key, KEYS[2] partition stream, KEYS[3] (optional) the resident's last-seen key;
-# ARGV: dedupe ttl, stream maxlen, event id, user id, kind, body, received ms[, seen ms, seen ttl].
-# Records the interaction when KEYS[3] is given, then queues the event unless its id was seen;
-# 1 if queued. KEYS[3] has another hash tag, so it is passed only to a single server.
+# ARGV: dedupe ttl, stream maxlen, event id, user id, kind, body, received ms, oldest id kept
+# [, seen ms, seen ttl]. Records the interaction when KEYS[3] is given, then queues the event
+# unless its id was seen, trimming entries older than the oldest id kept; 1 if queued. KEYS[3]
+# has another hash tag, so it is passed only to a single server.
 _ACCEPT = """
-if KEYS[3] then redis.call('SET', KEYS[3], ARGV[8], 'EX', ARGV[9]) end
+if KEYS[3] then redis.call('SET', KEYS[3], ARGV[9], 'EX', ARGV[10]) end
 if not redis.call('SET', KEYS[1], ARGV[7], 'NX', 'EX', ARGV[1]) then return 0 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
   'e', ARGV[3], 'u', ARGV[4], 'k', ARGV[5], 'b', ARGV[6], 't', ARGV[7])
+redis.call('XTRIM', KEYS[2], 'MINID', ARGV[8])
 return 1
 """
 
@@ -70,7 +75,8 @@ class Inbound:
         """
         partition = partition_of(user_id, self.partitions)
         keys = [self.keys.dedupe(partition, event_id), self.keys.inbound(partition)]
-        args = [DEDUPE_SECONDS, self.maxlen_each, event_id, user_id, kind, body, now_ms]
+        oldest = max(0, now_ms - MAX_AGE_MS)
+        args = [DEDUPE_SECONDS, self.maxlen_each, event_id, user_id, kind, body, now_ms, oldest]
         try:
             if not self.cluster:
                 if seen_ms is not None:
@@ -147,7 +153,26 @@ class Inbound:
         return found
 
     def ack(self, entry: Entry) -> None:
-        self.r.xack(self.keys.inbound(entry.partition), INBOUND_GROUP, entry.entry_id)
+        """Done with an entry: acknowledged and deleted, so the resident's message (their id,
+        maybe a phone number) does not stay in Redis after it was handled."""
+        stream = self.keys.inbound(entry.partition)
+        with self.r.pipeline(transaction=False) as pipe:
+            pipe.xack(stream, INBOUND_GROUP, entry.entry_id)
+            pipe.xdel(stream, entry.entry_id)
+            pipe.execute()
+
+    def forget(self, user_id: str) -> int:
+        """Delete every queued entry of a resident (a deletion request); how many went."""
+        stream, start, removed = self.keys.inbound(partition_of(user_id, self.partitions)), "-", 0
+        for _ in range(10_000):  # bounded: each round reads up to 500 entries
+            items = self.r.xrange(stream, min=start, max="+", count=500)
+            theirs = [i for i, f in items if f and f.get("u") == user_id]
+            if theirs:
+                removed += int(self.r.xdel(stream, *theirs))
+            if len(items) < 500:
+                break
+            start = "(" + str(items[-1][0])
+        return removed
 
     # exactly-once replies ---------------------------------------------------------------
     def begin_send(self, mark: str, now_ms: int) -> tuple[bool, int | None]:

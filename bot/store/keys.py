@@ -11,6 +11,7 @@ client splits by node.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 INBOUND_GROUP = "workers"
@@ -75,15 +76,21 @@ class Keys:
     def partition_lease(self, partition: int) -> str:
         return self._k("lease", "inbound", str(partition))
 
+    @staticmethod
+    def _event(event_id: str) -> str:
+        """Event ids without a msg_id hold the resident's id (kind:user:time): keys carry a
+        digest instead, so no key name outlives a deletion request with the id in it."""
+        return hashlib.sha256(event_id.encode("utf-8", "replace")).hexdigest()[:32]
+
     def sending(self, event_id: str) -> str:
-        return self._k("sending", event_id)
+        return self._k("sending", self._event(event_id))
 
     def dedupe(self, partition: int, event_id: str) -> str:
         """Beside its stream partition, so one script can check it and queue the event."""
-        return self._k("{inbound:" + str(partition) + "}", "dedupe", event_id)
+        return self._k("{inbound:" + str(partition) + "}", "dedupe", self._event(event_id))
 
     def replied(self, event_id: str) -> str:
-        return self._k("replied", event_id)
+        return self._k("replied", self._event(event_id))
 
     def workers(self) -> str:
         return self._k("workers")
@@ -156,6 +163,10 @@ class Keys:
 
     def admin_users(self) -> str:
         return self._k("{admin}", "users")
+
+    def admin_session(self, sid: str) -> str:
+        """One console login; deleted at logout, so its cookie is worth nothing after."""
+        return self._k("admin", "session", sid)
 
     def login_attempts(self, who: str) -> str:
         return self._k("admin", "login", who)

@@ -39,6 +39,7 @@ EVENT_SECONDS = "event_processing_seconds"
 INTENTS = "intents"
 ZALO_CALLS = "zalo_api_calls"
 BROADCAST_SENDS = "broadcast_sends"
+CONSOLE_REFUSALS = "console_refusals"
 
 FAMILIES: dict[str, Family] = {
     f.name: f
@@ -53,6 +54,12 @@ FAMILIES: dict[str, Family] = {
             ("endpoint", "code"),
         ),
         Family(BROADCAST_SENDS, "counter", "Broadcast recipients handled, by result.", ("result",)),
+        Family(
+            CONSOLE_REFUSALS,
+            "counter",
+            "Console logins and API calls refused before anyone was identified, by reason.",
+            ("reason",),
+        ),
     )
 }
 

@@ -95,10 +95,14 @@ class Residents:
     def cache_profile(self, user_id: str, profile: dict[str, str]) -> None:
         self.r.set(self.keys.profile(user_id), json.dumps(profile), ex=PROFILE_SECONDS)
 
-    def forget(self, user_id: str) -> None:
-        """Remove the conversation data kept about a resident (unfollow, deletion request)."""
+    def forget(self, user_id: str, minute: int | None = None) -> None:
+        """Remove the conversation data kept about a resident (unfollow, deletion request);
+        with `minute`, the flood counters of that minute and the one before too."""
         k = self.keys
+        recent = [] if minute is None else [minute - 1, minute]
         self.r.delete(
+            *(k.flood(user_id, m) for m in recent),
+            *(k.flood_warned(user_id, m) for m in recent),
             k.session(user_id),
             k.district(user_id),
             k.paused(user_id),

@@ -16,7 +16,10 @@ from bot.services import broadcast_report as report
 from bot.services import broadcasts as svc
 from bot.services.runtime import Runtime
 from bot.services.subscriptions import subscriber_counts
+from bot.store.accounts import LoginAttempts
 from bot.store.broadcasts import Broadcast
+from bot.web.admin.access import client_address
+from bot.web.jsonbody import json_object
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,7 @@ admin_api = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 
 ROLES = frozenset({"officer", "approver", "staff"})
 PAGE_DEFAULT, PAGE_MAX = 100, 5000
+API_MAX_FAILURES = 30  # calls with a wrong or missing token per address per window
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -68,22 +72,42 @@ def _error(status: int, message: str) -> tuple[Response, int]:
 
 @admin_api.before_request
 def authenticate() -> tuple[Response, int] | None:
-    g.api_officer = _officer(request.headers.get("Authorization", ""))
-    if g.api_officer is None:
+    """Identify the officer; calls without a valid token are counted and rate-limited per
+    address, not audited (anyone can make them)."""
+    g.api_officer = None
+    rt = _rt()
+    attempts = LoginAttempts(rt.redis, rt.keys, accounts.FAILURE_WINDOW_SECONDS)
+    who = f"api:{client_address()}"
+    if attempts.count(who) >= API_MAX_FAILURES:
+        accounts.refused(rt, "api_throttled")
+        return _error(429, "too many calls without a valid token; try again later")
+    officer = _officer(request.headers.get("Authorization", ""))
+    if officer is None:
+        attempts.failed(who)
+        accounts.refused(rt, "api_token")
         return _error(401, "a valid bearer token is needed")
+    # A token speaks for a console account: its name is that account's, so four eyes compares
+    # the same names in the console, the API and the commands.
+    account = accounts.named_account(rt, officer.name)
+    if account is None:
+        accounts.refused(rt, "api_no_account")
+        return _error(403, f"the token's name {officer.name!r} is not a console account")
+    g.api_officer = Officer(account.name, officer.role)
     return None
 
 
 @admin_api.after_request
 def audit_call(response: Response) -> Response:
-    """Every call, allowed or not, lands in the audit stream: who, what, on what, outcome."""
+    """Every call of an identified officer, allowed or not, lands in the audit stream: who,
+    what, on what, outcome."""
     officer: Officer | None = g.get("api_officer")
+    if officer is None:
+        return response
     endpoint = (request.endpoint or "unknown").rsplit(".", 1)[-1]
     target = str((request.view_args or {}).get("broadcast_id", ""))
     outcome = "ok" if response.status_code < 400 else f"refused {response.status_code}"
     detail = f"{request.method} {request.path} via api"
-    accounts.audit(_rt(), officer.name if officer else "-", f"api.{endpoint}", target, detail,
-                   outcome=outcome)  # fmt: skip
+    accounts.audit(_rt(), officer.name, f"api.{endpoint}", target, detail, outcome=outcome)
     return response
 
 
@@ -129,8 +153,8 @@ def _brief(rt: Runtime, b: Broadcast) -> dict[str, Any]:
 @admin_api.post("/broadcasts")
 @requires("broadcasts.create")
 def create_broadcast() -> tuple[Response, int]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
+    data = json_object()
+    if data is None:
         raise svc.BroadcastError("send a JSON object: topic, text, districts?, at?, expires?")
     districts = data.get("districts") or []
     if not isinstance(districts, list) or not all(isinstance(d, str) for d in districts):
@@ -154,8 +178,12 @@ def show_broadcast(broadcast_id: str) -> Response:
 
 @admin_api.post("/broadcasts/<broadcast_id>/approve")
 @requires("broadcasts.approve")
-def approve_broadcast(broadcast_id: str) -> Response:
-    b = svc.approve(_rt(), broadcast_id, by=g.api_officer.name)
+def approve_broadcast(broadcast_id: str) -> tuple[Response, int] | Response:
+    try:
+        who = accounts.approver(_rt(), g.api_officer.name)
+    except accounts.AccountError as exc:
+        return _error(403, str(exc))
+    b = svc.approve(_rt(), broadcast_id, by=who.name)
     return jsonify(report.show(_rt(), b.id))
 
 

@@ -1,4 +1,6 @@
-"""GET /healthz: what works and what does not, 503 when the bot cannot serve residents."""
+"""GET /healthz: ok or not (503 when the bot cannot serve residents), and nothing else;
+GET /healthz/details: what works and what does not, for operators only (nginx lets only the
+addresses allowed to read /metrics reach it)."""
 
 from __future__ import annotations
 
@@ -75,5 +77,12 @@ def _token(rt: Runtime, problems: list[str]) -> dict[str, Any]:
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
+    """The public answer: token expiry, queue depth and content errors are nobody's business."""
+    _report, problems = health_report(current_app.extensions["bot"])
+    return jsonify({"status": "unhealthy" if problems else "ok"}), 503 if problems else 200
+
+
+@bp.get("/healthz/details")
+def healthz_details() -> tuple[Response, int]:
     report, problems = health_report(current_app.extensions["bot"])
     return jsonify(report), 503 if problems else 200

@@ -11,6 +11,7 @@ from bot.errors import StoreUnavailable
 from bot.services.ingest import ingest, local_text_event
 from bot.services.runtime import Runtime
 from bot.store.outbox import SandboxOutbox
+from bot.web.jsonbody import json_object
 from bot.zalo.events import parse_event
 
 bp = Blueprint("sandbox", __name__, template_folder="templates")
@@ -40,13 +41,14 @@ def page() -> str:
 @bp.post("/sandbox/send")
 def send() -> tuple[Response, int]:
     rt = _runtime()
-    data = request.get_json(silent=True) or {}
+    data = json_object() or {}
     user_id = _user_id(data.get("user"))
     text = str(data.get("text") or "").strip()[:MAX_TEXT]
     if not text:
         abort(400, "empty message")
     now_ms = int(time.time() * 1000)
-    body = local_text_event(rt.settings.zalo_app_id, user_id, text, now_ms)
+    s = rt.settings
+    body = local_text_event(s.zalo_app_id, user_id, text, now_ms, oa_id=s.zalo_oa_id)
     raw = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     try:
         outcome = ingest(rt, parse_event(body), raw, now_ms)

@@ -20,6 +20,11 @@ from bot.model import (
 
 FOLLOW_KINDS = frozenset({"follow", "unfollow"})
 RECEIPT_KINDS = frozenset({"user_received_message", "user_seen_message"})
+# Group chats: the bot answers residents one-to-one only, never a group's messages.
+GROUP_PREFIXES = ("user_send_group", "oa_send_group")
+TEXT_LIMIT = 2000  # message.text is at most 2,000 characters in Zalo (fact sheet §5)
+USER_ID = re.compile(r"[0-9]{1,24}")  # decimal ids of up to 19-20 digits; room to spare
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class EventError(ValueError):
@@ -40,7 +45,7 @@ def parse_event(data: Mapping[str, Any]) -> Event:
         "timestamp_ms": int(timestamp),
         "user_id_by_app": _id(data, "user_id_by_app"),
     }
-    if kind.startswith(("anonymous_", "oa_send_anonymous_")):
+    if kind.startswith(("anonymous_", "oa_send_anonymous_", *GROUP_PREFIXES)):
         return _other(data, base)
     if kind.startswith("user_send_"):
         return _user_message(data, base)
@@ -49,7 +54,10 @@ def parse_event(data: Mapping[str, Any]) -> Event:
     if kind in FOLLOW_KINDS:
         return _follow(data, base)
     if kind == "user_click_chatnow":
-        return ChatNow(user_id=_required_id(data, "user_id"), oa_id=_id(data, "oa_id"), **base)
+        # Sources disagree on its shape: a flat user_id, or follower.id as in follow.
+        flat = _id(data, "user_id")
+        user_id = _user(flat if flat else _party(data, "follower"), "user_id")
+        return ChatNow(user_id=user_id, oa_id=_id(data, "oa_id"), **base)
     if kind == "user_submit_info":
         return _submitted_info(data, base)
     if kind in RECEIPT_KINDS:
@@ -80,7 +88,7 @@ def signed_fields(data: Mapping[str, Any]) -> tuple[str, str]:
 def _user_message(data: Mapping[str, Any], base: dict[str, Any]) -> UserMessage:
     message = _mapping(data, "message")
     return UserMessage(
-        user_id=_party(data, "sender"),
+        user_id=_user(_party(data, "sender"), "sender.id"),
         oa_id=_party(data, "recipient", required=False),
         msg_id=_id(message, "msg_id") or "",
         text=_text(message, "text"),
@@ -92,9 +100,9 @@ def _user_message(data: Mapping[str, Any], base: dict[str, Any]) -> UserMessage:
 
 def _echo(data: Mapping[str, Any], base: dict[str, Any]) -> OaEcho:
     message = _mapping(data, "message", required=False)
-    sender = _mapping(data, "sender")
+    sender = _mapping(data, "sender", required=False)  # oa_send_consent comes without one
     return OaEcho(
-        user_id=_party(data, "recipient"),
+        user_id=_user(_party(data, "recipient"), "recipient.id"),
         oa_id=_id(sender, "id"),
         msg_id=_id(message, "msg_id") or "",
         text=_text(message, "text"),
@@ -105,7 +113,7 @@ def _echo(data: Mapping[str, Any], base: dict[str, Any]) -> OaEcho:
 
 def _follow(data: Mapping[str, Any], base: dict[str, Any]) -> Follow:
     return Follow(
-        user_id=_party(data, "follower"),
+        user_id=_user(_party(data, "follower"), "follower.id"),
         oa_id=_id(data, "oa_id"),
         source=_text(data, "source"),
         **base,
@@ -124,7 +132,7 @@ def _receipt(data: Mapping[str, Any], base: dict[str, Any]) -> Receipt:
     else:
         raise EventError("message.msg_ids must be a list")
     return Receipt(
-        user_id=_party(data, "recipient"),
+        user_id=_user(_party(data, "recipient"), "recipient.id"),
         oa_id=_party(data, "sender", required=False),
         msg_ids=msg_ids,
         **base,
@@ -139,7 +147,7 @@ def _submitted_info(data: Mapping[str, Any], base: dict[str, Any]) -> SubmittedI
         return next((v for v in (_text(where, n) for n in names) if v), "")
 
     return SubmittedInfo(
-        user_id=_party(data, "sender"),
+        user_id=_user(_party(data, "sender"), "sender.id"),
         oa_id=_party(data, "recipient", required=False),
         name=pick("name"),
         phone=normalize_phone(pick("phone")),
@@ -167,7 +175,9 @@ def _other(data: Mapping[str, Any], base: dict[str, Any]) -> OtherEvent:
         oa_id = oa_id or _loose_party(data, "sender")
     else:
         user_id = _loose_id(data, "user_id") or _loose_party(data, "follower")
-    return OtherEvent(user_id=None if anonymous else user_id, oa_id=oa_id, data=dict(data), **base)
+    if anonymous or (user_id is not None and not USER_ID.fullmatch(user_id)):
+        user_id = None
+    return OtherEvent(user_id=user_id, oa_id=oa_id, data=dict(data), **base)
 
 
 # --- field helpers --------------------------------------------------------------------------
@@ -195,10 +205,10 @@ def _id(data: Mapping[str, Any], name: str) -> str | None:
     return None if value is None or value == "" else _as_id(value, name)
 
 
-def _required_id(data: Mapping[str, Any], name: str) -> str:
-    value = _id(data, name)
-    if not value:
-        raise EventError(f"{data.get('event_name', 'event')} has no {name}")
+def _user(value: str | None, where: str) -> str:
+    """A resident's id: decimal digits of bounded length."""
+    if not value or not USER_ID.fullmatch(value):
+        raise EventError(f"{where} must be a decimal user id")
     return value
 
 
@@ -226,7 +236,12 @@ def _text(data: Mapping[str, Any], name: str) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise EventError(f"{name} must be text")
-    return str(value)
+    return clean_text(str(value))
+
+
+def clean_text(text: str) -> str:
+    """At most Zalo's own limit, with lone surrogates (invalid in UTF-8) replaced."""
+    return _SURROGATE.sub("\ufffd", text[:TEXT_LIMIT])
 
 
 def _attachments(value: Any) -> tuple[Attachment, ...]:

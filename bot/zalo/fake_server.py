@@ -196,6 +196,7 @@ class FakeZalo:
             ("/v2.0/oa/tag/tagfollower", "POST", self._tag),
             ("/v3.0/oa/quota/message", "POST", self._quota),
             ("/v2.0/oa/conversation", "GET", self._conversation),
+            ("/v2.0/oa/getoa", "GET", self._oa_info),
         ]
         for path, method, view in api:
             app.add_url_rule(path, view.__name__, self._openapi(view), methods=[method])
@@ -350,6 +351,10 @@ class FakeZalo:
         with self._lock:
             items = conversation(self.sent, self.oa_id, user_id)
         return _success(items[offset : offset + count])
+
+    def _oa_info(self) -> Response:
+        # Field names per §8: `oa_id` (one source) or `oaid` (others); the fake sends `oa_id`.
+        return _success({"oa_id": self.oa_id, "name": "Fake OA", "oa_type": 4})
 
     # --- OAuth v4 ----------------------------------------------------------------------------
 

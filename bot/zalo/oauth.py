@@ -17,6 +17,7 @@ from bot.errors import ZaloError
 
 TOKEN_PATH = "/v4/oa/access_token"
 PERMISSION_PATH = "/v4/oa/permission"
+OA_INFO_PATH = "/v2.0/oa/getoa"
 DEFAULT_LIFETIME = 90_000.0  # 25 h, the documented access-token lifetime
 # Refresh token already used, expired, or rejected as invalid_grant: only a person can fix it.
 DEAD_REFRESH_CODES = frozenset({-14014, -14020, -118})
@@ -79,6 +80,45 @@ def exchange_code(
         "code_verifier": code_verifier,
     }
     return _pair(_post(oauth_base, app_secret, form, timeout, session), now())
+
+
+def oa_id_of(
+    api_base: str,
+    access_token: str,
+    *,
+    timeout: float = 5.0,
+    session: requests.Session | None = None,
+) -> str:
+    """The id of the Official Account an access token speaks for (GET /v2.0/oa/getoa).
+
+    Sources disagree on the field's name (`oa_id` or `oaid`), so both are read.
+    """
+    http = session if session is not None else requests.Session()
+    try:
+        resp = http.get(
+            api_base.rstrip("/") + OA_INFO_PATH,
+            headers={"access_token": access_token},
+            timeout=(min(timeout, 3.05), timeout),
+            allow_redirects=False,
+        )
+        body = resp.json()
+    except requests.RequestException as exc:
+        raise OAuthError(NO_ANSWER, f"OA info unreachable: {type(exc).__name__}") from exc
+    except ValueError as exc:
+        raise OAuthError(NO_ANSWER, f"OA info answered HTTP {resp.status_code}") from exc
+    finally:
+        if session is None:
+            http.close()
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict) or _int(body.get("error"), 0) != 0:
+        code = _int(body.get("error"), NO_ANSWER) if isinstance(body, dict) else NO_ANSWER
+        raise OAuthError(code, "OA info refused")
+    found = data.get("oa_id") or data.get("oaid")
+    if isinstance(found, int) and not isinstance(found, bool):
+        found = str(found)
+    if not isinstance(found, str) or not found:
+        raise OAuthError(NO_ANSWER, "OA info has no oa_id")
+    return found
 
 
 def new_pkce() -> tuple[str, str]:

@@ -41,21 +41,35 @@ def test_sandbox_is_closed_with_a_real_oa(redis_url: str, tmp_path) -> None:
 def test_healthz_reports_workers_and_content(redis_url: str, tmp_path) -> None:
     app = local_app(redis_url, tmp_path)
     client, rt = app.test_client(), app.extensions["bot"]
-    resp = client.get("/healthz")
+    resp = client.get("/healthz/details")
     assert resp.status_code == 503 and "no worker heartbeat" in resp.get_json()["problems"]
+    assert client.get("/healthz").get_json() == {"status": "unhealthy"}
     rt.workers.heartbeat("w1", time.time())
-    body = client.get("/healthz").get_json()
+    body = client.get("/healthz/details").get_json()
     assert body["status"] == "ok", body
     assert body["mode"] == "local" and body["redis"]["ok"] and body["content"]["version"]
+
+
+def test_the_public_healthz_tells_only_ok_or_not(redis_url: str, tmp_path) -> None:
+    app = local_app(redis_url, tmp_path)
+    client, rt = app.test_client(), app.extensions["bot"]
+    rt.workers.heartbeat("w1", time.time())
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
+    rt.workers.leave("w1")  # the only worker is gone
+    resp = client.get("/healthz")
+    assert resp.status_code == 503 and resp.get_json() == {"status": "unhealthy"}
 
 
 def test_healthz_when_redis_is_down(tmp_path) -> None:
     from tests.redis_server import free_port
 
     app = local_app(f"redis://127.0.0.1:{free_port()}/0", tmp_path)
-    resp = app.test_client().get("/healthz")
+    resp = app.test_client().get("/healthz/details")
     assert resp.status_code == 503
     assert "redis unreachable" in resp.get_json()["problems"]
+    public = app.test_client().get("/healthz")
+    assert public.status_code == 503 and public.get_json() == {"status": "unhealthy"}
 
 
 def test_site_verification_meta_tag(redis_url: str, tmp_path) -> None:

@@ -72,7 +72,7 @@ def until(check, what: str, procs: Processes, seconds: float = WAIT_SECONDS):  #
 
 def health(url: str) -> requests.Response | None:
     try:
-        return requests.get(url + "/healthz", timeout=10)  # the first call loads the content
+        return requests.get(url + "/healthz/details", timeout=10)  # the first loads the content
     except requests.RequestException:
         return None
 
@@ -107,7 +107,7 @@ def test_signed_event_through_gunicorn_and_a_worker_gets_one_reply(
         assert len(fake_zalo.texts_to(user)) == 1
         report = until(
             lambda: (r := health(url)) is not None and r.status_code == 200 and r.json(),
-            "/healthz to turn 200",
+            "/healthz/details to turn 200",
             procs,
         )
         assert report["workers"]["live"] >= 1

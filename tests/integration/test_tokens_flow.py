@@ -12,8 +12,10 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from bot.config import child_environment
-from bot.zalo.fake_events import new_user_id, text_event
+from bot.services import accounts
+from bot.zalo.fake_events import OA_ID, new_user_id, text_event
 from bot.zalo.fake_server import FakeZalo
+from tests.admin_support import PASSWORD, login
 from tests.conftest import ROOT
 from tests.integration.conftest import post_event
 
@@ -57,9 +59,14 @@ def test_oauth_start_and_callback_store_a_fresh_pair(
     bot_env: dict[str, str], fake_zalo: FakeZalo
 ) -> None:
     redirect = "https://bot.example.gov.vn/zalo/oauth/callback"
-    app = create_app({**bot_env, "ZALO_OAUTH_REDIRECT_URI": redirect})
+    app = create_app({**bot_env, "ZALO_OAUTH_REDIRECT_URI": redirect, "ZALO_OA_ID": OA_ID,
+                      "ADMIN_COOKIE_SECURE": "false"})  # fmt: skip
+    accounts.add_user(app.extensions["bot"], "quantri", "admin", PASSWORD, by="test")
     client = app.test_client()
-    start = client.get("/zalo/oauth/start")
+    login(client, "quantri")
+    with client.session_transaction() as sess:
+        sess["csrf"] = "t" * 43
+    start = client.post("/zalo/oauth/start", data={"csrf_token": "t" * 43})
     assert start.status_code == 302
     authorize = start.headers["Location"]
     assert authorize.startswith(fake_zalo.url + "/v4/oa/permission?")

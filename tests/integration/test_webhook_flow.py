@@ -87,7 +87,7 @@ def test_window_error_is_not_retried(client: FlaskClient, rt: Runtime, fake_zalo
     run_worker(rt)
     attempts = [r for r in fake_zalo.sent_attempts() if r["user_id"] == user]
     assert len(attempts) == 1
-    assert queued(rt) == 1 and rt.inbound.depth()["unprocessed"] == 0
+    assert queued(rt) == 0 and rt.inbound.depth()["unprocessed"] == 0  # handled: deleted
 
 
 def test_follow_is_greeted_and_media_answered(

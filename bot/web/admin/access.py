@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from bot.services import accounts
 from bot.services.accounts import Account
 from bot.services.runtime import Runtime
+from bot.store.accounts import Sessions
 from bot.web.admin import csrf
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,7 +37,7 @@ def current() -> Account:
 
 def load_account() -> Response | None:
     """Before each console request: find the logged-in account or send the person to log in."""
-    g.account = _session_account()
+    g.account = session_account()
     if g.account is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method == "GET" and not _wants_json():
             return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
@@ -44,11 +45,15 @@ def load_account() -> Response | None:
     return None
 
 
-def _session_account() -> Account | None:
+def session_account() -> Account | None:
+    """The account logged in on this request's session, if any (console or OAuth pages)."""
     name, gen, at = session.get("user"), session.get("gen"), session.get("at")
+    sid = session.get("sid")
     if not isinstance(name, str) or not isinstance(gen, int) or not isinstance(at, int):
         return None
-    if time.time() * 1000 - at > SESSION_SECONDS * 1000:
+    if time.time() * 1000 - at > SESSION_SECONDS * 1000 or not isinstance(sid, str):
+        return None
+    if _sessions().holder(sid) != name:  # logged out (or never logged in on this server)
         return None
     # A changed password, role or a removed account ends every open login at once.
     return accounts.account(runtime(), name, gen)
@@ -68,12 +73,26 @@ def client_address() -> str:
     return direct
 
 
+def _sessions() -> Sessions:
+    rt = runtime()
+    return Sessions(rt.redis, rt.keys, SESSION_SECONDS)
+
+
 def start_session(account: Account) -> None:
     """Log in: a fresh session (no fixation), remembering the account's generation."""
     session.clear()
+    session["sid"] = _sessions().open(account.name)
     session["user"], session["gen"] = account.name, account.generation
     session["at"] = int(time.time() * 1000)
     csrf.token()  # a new token: one seen before logging in is worth nothing after
+
+
+def end_session() -> None:
+    """Log out: the session id is deleted, so a copy of the cookie is worth nothing."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        _sessions().close(sid)
+    session.clear()
 
 
 def requires(permission: str) -> Callable[[F], F]:

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bot.services import accounts
-from bot.web.admin.access import audit, client_address, current, runtime, start_session
+from bot.web.admin.access import (
+    audit,
+    client_address,
+    current,
+    end_session,
+    runtime,
+    start_session,
+)
 from bot.web.admin.blueprint import admin
+
+LOGIN_TARGETS = ("/admin", "/zalo/oauth/start")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local console paths, so the login page cannot be used to send people elsewhere."""
-    if target and target.startswith("/admin") and not target.startswith("//"):
+    """Only local console paths, so the login page cannot be used to send people elsewhere.
+
+    A path of ours arrives percent-encoded: anything but visible ASCII (control characters,
+    spaces, backslashes) is not one, and must not reach the Location header.
+    """
+    if (
+        target
+        and target.startswith(LOGIN_TARGETS)
+        and not target.startswith("//")
+        and all("!" <= ch <= "~" and ch != "\\" for ch in target)
+    ):
         return target
     return url_for("admin.dashboard")
 
@@ -47,5 +65,5 @@ def login_post() -> tuple[str, int] | Response:
 @admin.post("/logout")
 def logout() -> Response:
     audit("logout", current().name)
-    session.clear()
+    end_session()
     return redirect(url_for("admin.login"))

@@ -27,5 +27,8 @@ def check() -> None:
         return
     expected = session.get(SESSION_KEY)
     sent = request.form.get(FORM_FIELD) or request.headers.get(HEADER) or ""
-    if not isinstance(expected, str) or not expected or not hmac.compare_digest(expected, sent):
+    if not isinstance(expected, str) or not expected:
+        abort(400, description="csrf")
+    # Bytes: compare_digest refuses str with non-ASCII characters, and a form can send anything.
+    if not hmac.compare_digest(expected.encode(), sent.encode("utf-8", "replace")):
         abort(400, description="csrf")
