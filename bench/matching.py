@@ -18,6 +18,8 @@ from bot.language.matcher import MatchIndex
 from bot.language.normalise import normalise
 
 DEV_QUERIES = ROOT.parent / "shared" / "eval" / "dev-queries.yaml"
+DEV_LONG = ROOT.parent / "shared" / "eval" / "dev-long.yaml"
+LONG_CHARS = 1000
 SEED = 20211
 Entries = list[tuple[str, tuple[str, ...]]]
 
@@ -160,14 +162,71 @@ def measure_size(entries: Entries, times: int, qs: Sequence[Query], budget: floa
     return Size(times, len(data), phrasings, build, ours_t, base_t)
 
 
+def long_messages(n: int, seed: int = SEED) -> list[str]:
+    """`n` distinct messages of about 1,000 characters: residents' long messages (dev-long)
+    run together, as one resident might write a whole story with several questions."""
+    try:
+        items = yaml.safe_load(DEV_LONG.read_text("utf-8")) or []
+    except OSError:
+        items = []
+    texts = [str(i["text"]) for i in items] or ["Chào ad ạ. Mẹ em 68 tuổi bị tiểu đường. " * 3]
+    rng = random.Random(seed)
+    out = []
+    for k in range(n):
+        parts = [f"Tin nhắn số {k}."]
+        while sum(len(p) + 1 for p in parts) < LONG_CHARS:
+            parts.append(rng.choice(texts))
+        out.append(" ".join(parts)[:LONG_CHARS])
+    return out
+
+
+@dataclass
+class Decisions:
+    """The whole decision for one message (analysis, signs, ranking, every intent's bid)."""
+
+    long: Timing
+    short: Timing
+
+    @property
+    def ratio(self) -> float:
+        short = self.short.p(50)
+        return self.long.p(50) / short if short else 0.0
+
+
+def measure_decisions(budget: float, n: int = 400) -> Decisions:
+    from datetime import UTC, datetime
+
+    from bot.dialogue.turn import Thresholds
+    from bot.model import Session
+    from intents import respond
+
+    content = load(ROOT / "faq.yaml", ROOT / "hotlines.yaml")
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+    def decide(text: str) -> str | None:
+        d = respond(text, session=Session(), content=content, now=now, thresholds=Thresholds())
+        return d.faq_id
+
+    short = [Query(q.text, frozenset()) for q in queries(real_entries())[:n]]
+    long = [Query(t, frozenset()) for t in long_messages(n)]
+    decide(long[0].text + " khởi động")  # load rules and lexicon outside the timings
+    return Decisions(long=timed(decide, long, budget), short=timed(decide, short, budget))
+
+
 @dataclass
 class Result:
     sizes: list[Size]
+    decisions: Decisions | None = None
 
     def floors(self) -> list[tuple[str, str, bool]]:
         real = self.sizes[0]
-        return [("matching ≥ 20× faster than difflib (real FAQ, p50)", f"{real.speedup:.1f}×",
+        rows = [("matching ≥ 20× faster than difflib (real FAQ, p50)", f"{real.speedup:.1f}×",
                  real.speedup >= 20)]  # fmt: skip
+        if self.decisions is not None:
+            p99 = self.decisions.long.p(99)
+            rows.append(("decision p99 ≤ 20 ms for a 1,000-character message",
+                         f"{p99:.1f} ms", p99 <= 20.0))  # fmt: skip
+        return rows
 
     def markdown(self) -> str:
         head = (
@@ -183,6 +242,17 @@ class Result:
                 f"| {s.base.p(50):.1f} | {s.base.p(99):.1f} | {s.speedup:.1f}× "
                 f"| {_share(s.ours)} / {_share(s.base)} |"
             )
+        if self.decisions is not None:
+            d = self.decisions
+            lines += [
+                "",
+                "| whole decision per message | messages | p50 ms | p99 ms | p50 ÷ short |",
+                "|---|---|---|---|---|",
+                f"| short (dev set and variants) | {len(d.short.ms)} | {d.short.p(50):.2f} "
+                f"| {d.short.p(99):.2f} | 1.0× |",
+                f"| {LONG_CHARS:,} characters (long messages run together) | {len(d.long.ms)} "
+                f"| {d.long.p(50):.2f} | {d.long.p(99):.2f} | {d.ratio:.1f}× |",
+            ]
         return "\n".join(lines)
 
 
@@ -194,7 +264,8 @@ def measure(sizes: Sequence[int] = (1, 10, 20, 100), budget: float = 6.0) -> Res
     entries = real_entries()
     qs = queries(entries)
     normalise("khởi động")  # load the lexicon outside the timings
-    return Result([measure_size(entries, n, qs, budget) for n in sizes])
+    sized = [measure_size(entries, n, qs, budget) for n in sizes]
+    return Result(sized, measure_decisions(budget))
 
 
 DESCRIPTION = (
@@ -204,7 +275,10 @@ DESCRIPTION = (
     "variants, in a fixed order, each size and method within a time budget; the speed-up "
     "compares the same messages. The larger FAQs are the real one plus perturbed copies of "
     "every entry (a word dropped, swapped, repeated or replaced, or a letter slipped). Top-1 "
-    "right: FAQ questions (dev set and variants) whose entry, or a copy of it, came first."
+    "right: FAQ questions (dev set and variants) whose entry, or a copy of it, came first. "
+    "Whole decision: `intents.respond` on the real FAQ (message analysis, red-flag signs, "
+    "ranking of the question with its context, every intent's bid), for short messages and for "
+    "distinct 1,000-character messages made of residents' long messages run together."
 )
 
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bot.language.analysis import Analysis, analyse
-from bot.language.normalise import Normalised, normalise
+from bot.language.analysis import Analysis, analyse, join
+from bot.language.normalise import Normalised
 from bot.language.symptoms import Assessment, assess, load_rules
 from bot.model import Candidate, Decision, Session
 
@@ -28,7 +28,7 @@ class Thresholds:
     scores lower than a short one, but a right entry stands out from the rest at any length.
     """
 
-    answer: float = 32.0
+    answer: float = 40.0
     lead: float = 2.0
     sure: float = 48.0
     suggest: float = 22.0
@@ -59,7 +59,8 @@ class Turn:
 
     @cached_property
     def norm(self) -> Normalised:
-        return normalise(self.text)
+        """The whole message normalised: its clauses' normalised words, in order."""
+        return join(self.analysis.clauses)
 
     @cached_property
     def analysis(self) -> Analysis:

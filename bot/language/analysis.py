@@ -9,6 +9,7 @@ holds nothing else, and the emergency rules read each clause in its own tense.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -30,6 +31,7 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _CAP = 4000  # characters analysed; Zalo's own text limit is lower
+MAX_QUESTIONS = 3  # question sentences matched one by one (residents ask one or two)
 
 GREETING_CUES = (
     "xin chào",
@@ -341,9 +343,9 @@ class Analysis:
         """What may be the question: each question sentence (and all of them together), or,
         when nothing is phrased as a question, each sentence."""
         if self.question_sentences:
-            units = [join(s) for s in self.question_sentences]
-            return (*units, self.focus) if len(units) > 1 else tuple(units)
-        return tuple(join(s) for s in self.sentences)
+            units = [join(s) for s in self.question_sentences[:MAX_QUESTIONS]]
+            return tuple(units)
+        return tuple(join(s) for s in self.sentences[:MAX_QUESTIONS])
 
     @cached_property
     def background(self) -> Normalised | None:
@@ -357,7 +359,7 @@ class Analysis:
     @cached_property
     def focus(self) -> Normalised:
         """What the message asks: its question sentences (or, with none, all it says)."""
-        sentences = self.question_sentences or ((self.substance),)
+        sentences = self.question_sentences[:MAX_QUESTIONS] or ((self.substance),)
         return join(c for s in sentences for c in s)
 
     @cached_property
@@ -369,9 +371,11 @@ class Analysis:
         return tuple(c for c in self.clauses if c.sentence == clause.sentence)
 
 
-def join(clauses: object) -> Normalised:
-    parts = [c.norm.accented for c in clauses]  # type: ignore[attr-defined]
-    return normalise(" , ".join(p for p in parts if p))
+def join(clauses: Iterable[Clause]) -> Normalised:
+    """Clauses of one message as one normalised text (they are normalised already)."""
+    found = [c for c in clauses if c.norm]
+    tokens = tuple(t for c in found for t in c.norm.tokens)
+    return Normalised.of_tokens(" , ".join(c.text for c in found), tokens)
 
 
 def _introduces(clause: Clause) -> bool:
@@ -409,7 +413,7 @@ def _peel(norm: Normalised) -> tuple[Normalised | None, Normalised, Normalised |
         return None, norm, None
 
     def part(words: list[str]) -> Normalised | None:
-        return normalise(" ".join(words)) if words else None
+        return Normalised.of_tokens(" ".join(words), tuple(words)) if words else None
 
     core = part(tokens[head:tail])
     assert core is not None

@@ -22,6 +22,15 @@ Phrase = tuple[str, ...]
 
 def fold(text: str) -> str:
     """Remove diacritics (đ → d): "tiêm xong bị sốt" → "tiem xong bi sot"."""
+    return _fold_word(text) if len(text) <= 24 else _fold(text)
+
+
+@lru_cache(maxsize=32768)
+def _fold_word(text: str) -> str:
+    return _fold(text)  # words and short cues repeat: remembered (bounded: short texts only)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", stripped)

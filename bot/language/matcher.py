@@ -36,10 +36,11 @@ UNKNOWN_IDF = 2.0  # a word no entry knows: rare, but says nothing about which e
 SCORE_SCALE = 1.25  # pooled profiles score lower than single phrasings; keeps thresholds
 TYPO_SCORE = 84  # a word typed slightly wrong still counts when this similar to a known word
 TYPO_CACHE = 20_000  # typo look-ups remembered per content version
+MEMO_SIZE = 64  # texts whose scores are remembered
 CONTEXT_WEIGHT = 0.7  # a long message: how much its context adds to an entry's score …
-CONTEXT_FLOOR = 25.0  # … above what any context scores for any entry
+CONTEXT_FLOOR = 10.0  # … above what any context scores for any entry
 GENERIC_QUESTION = 20.0  # a question saying this little (specificity) leans on its context …
-CONTEXT_WEIGHT_GENERIC = 2.0  # … this much
+CONTEXT_WEIGHT_GENERIC = 3.0  # … this much
 
 
 def loose(folded: str) -> str:
@@ -158,6 +159,9 @@ class MatchIndex:
         self._idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}
         self._vocab = sorted({f for f in df if " " not in f and len(f) >= 4})
         self._typos: dict[str, str] = {}
+        # the last texts scored: one message's question sentences are scored by more than one
+        # intent (the ranking, the other questions it asks)
+        self._memo: dict[tuple[str, tuple[str, int] | None, bool], list[Scored]] = {}
         self._postings: dict[str, list[int]] = {}
         self._norms: list[float] = []
         for p, feats in enumerate(phrasing_features):
@@ -249,19 +253,34 @@ class MatchIndex:
             best[owner] = max(best[owner], 100.0 * dot / (q_norm * self._norms[p]))
         return best
 
-    def scored(self, norm: Normalised, exclude: tuple[str, int] | None = None) -> list[Scored]:
+    def scored(
+        self, norm: Normalised, exclude: tuple[str, int] | None = None, *, fuzzy: bool = True
+    ) -> list[Scored]:
         """Every entry with its score (0-100) and parts, best first.
 
         `exclude` (entry id, phrasing number) leaves one phrasing out, to check conflicts.
+        Without `fuzzy` the words alone count (a story is not worded like any question).
         """
+        key = (norm.accented, exclude, fuzzy)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._scored(norm, exclude, fuzzy)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = found
+        return list(found)
+
+    def _scored(
+        self, norm: Normalised, exclude: tuple[str, int] | None, fuzzy: bool
+    ) -> list[Scored]:
         factor = self.domain.factor(norm)
         skip = self._skip(exclude)
         query = self._query(norm)  # the typo look-up is the slow part: once per message
         parts = zip(
             self.ids,
-            self._fuzzy(norm, skip),
+            self._fuzzy(norm, skip) if fuzzy else [0.0] * len(self.ids),
             self._overlap(query, skip),
-            self._cosine(query, skip),
+            self._cosine(query, skip) if COSINE_WEIGHT else [0.0] * len(self.ids),
             self._profiles.scores(query, skip),
             strict=True,
         )
@@ -302,7 +321,7 @@ class MatchIndex:
             # "… bà có tiêm được không?" names no topic: then the story says what it is about
             generic = max(self.specificity(u) for u in units) < GENERIC_QUESTION
             weight = CONTEXT_WEIGHT_GENERIC if generic else CONTEXT_WEIGHT
-            for r in self.scored(context):
+            for r in self.scored(context, fuzzy=False):
                 best[r.faq_id] += weight * max(0.0, r.score - CONTEXT_FLOOR)
         rows = sorted(best.items(), key=lambda r: -r[1])
         return [Candidate(i, round(min(100.0, s), 1)) for i, s in rows[:limit]]

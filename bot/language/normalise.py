@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from bot.language.lexicon import Lexicon, fold, load_lexicon
 from bot.language.tones import place_tone
@@ -33,6 +34,26 @@ class Normalised:
     def folded_tokens(self) -> tuple[str, ...]:
         return tuple(self.folded.split())
 
+    @cached_property
+    def bare(self) -> tuple[bool, ...]:
+        """Per token: typed without diacritics (then a cue matches it without its marks)."""
+        return tuple(t == f for t, f in zip(self.tokens, self.folded_tokens, strict=True))
+
+    @cached_property
+    def at(self) -> dict[str, tuple[int, ...]]:
+        """Where each token stands, for cue look-ups that skip the rest of the message."""
+        where: dict[str, list[int]] = {}
+        for i, tok in enumerate(self.tokens):
+            where.setdefault(tok, []).append(i)
+        return {tok: tuple(found) for tok, found in where.items()}
+
+    @classmethod
+    def of_tokens(cls, raw: str, tokens: tuple[str, ...]) -> Normalised:
+        """Already-normalised tokens (clauses of one message) as one text, without normalising
+        them again."""
+        accented = " ".join(tokens)
+        return cls(raw=raw, accented=accented, folded=fold(accented), tokens=tokens)
+
     def __bool__(self) -> bool:
         return bool(self.tokens)
 
@@ -49,9 +70,15 @@ def _segment_tokens(segment: str) -> tuple[list[str], frozenset[int]]:
     for word in _clean(segment):
         if word == "K":
             upper_k.add(len(tokens))
-        lowered = unicodedata.normalize("NFC", word.lower())
-        tokens.extend(place_tone(t).replace(_POINT, ".") for t in _clean(lowered))
+        tokens.extend(_word(word))
     return tokens, frozenset(upper_k)
+
+
+@lru_cache(maxsize=32768)
+def _word(word: str) -> tuple[str, ...]:
+    """One typed word as tokens: lower case, NFC, tone placed (words repeat: remembered)."""
+    lowered = unicodedata.normalize("NFC", word.lower())
+    return tuple(place_tone(t).replace(_POINT, ".") for t in _clean(lowered))
 
 
 def _strip_points(tokens: list[str]) -> list[str]:

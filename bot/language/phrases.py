@@ -9,12 +9,8 @@ from functools import cached_property
 from bot.language.lexicon import canonical_tokens, fold
 from bot.language.normalise import Normalised, normalise
 
-
-def _token_matches(typed: str, cue: str, cue_folded: str) -> bool:
-    # "xiu" (typed bare) may be "xỉu"; "xíu" (typed with marks) is never "xỉu"
-    return typed == cue or (typed == cue_folded and typed == fold(typed))
-
-
+# A token typed bare matches a cue without its marks: "xiu" (typed bare) may be "xỉu", "xíu"
+# (typed with marks) is never "xỉu".
 # A one-word cue this short is matched only as typed: "cho" is not "chó", "dau" not "dầu".
 SHORT_FOLDED = 3
 
@@ -25,12 +21,17 @@ class Phrase:
     tokens: tuple[str, ...]
     folded: tuple[str, ...]
 
-    def positions(self, tokens: tuple[str, ...]) -> Iterator[int]:
-        n = len(self.tokens)
-        for start in range(len(tokens) - n + 1):
-            if all(
-                _token_matches(tokens[start + k], self.tokens[k], self.folded[k]) for k in range(n)
-            ):
+    def _matches(self, norm: Normalised, i: int, k: int) -> bool:
+        typed = norm.tokens[i]
+        return typed == self.tokens[k] or (typed == self.folded[k] and norm.bare[i])
+
+    def positions(self, norm: Normalised) -> Iterator[int]:
+        """Where the phrase starts in the message (diacritics ignored only where none typed)."""
+        n, last = len(self.tokens), len(norm.tokens) - len(self.tokens)
+        starts = set(norm.at.get(self.tokens[0], ()))
+        starts.update(i for i in norm.at.get(self.folded[0], ()) if norm.bare[i])
+        for start in sorted(starts):
+            if start <= last and all(self._matches(norm, start + k, k) for k in range(1, n)):
                 yield start
 
 
@@ -64,10 +65,10 @@ class PhraseSet:
                 index.setdefault(form, []).append(p)
         return {form: tuple(found) for form, found in index.items()}
 
-    def _candidates(self, tokens: tuple[str, ...]) -> list[Phrase]:
+    def _candidates(self, norm: Normalised) -> list[Phrase]:
         seen: dict[int, Phrase] = {}
-        for tok in set(tokens):
-            for p in self._by_first.get(tok, ()):
+        for tok in self._by_first.keys() & norm.at.keys():
+            for p in self._by_first[tok]:
                 seen.setdefault(id(p), p)
         return list(seen.values())
 
@@ -75,15 +76,13 @@ class PhraseSet:
         """Every (start, end, phrase) occurrence in the message, in text order."""
         found = [
             (start, start + len(p.tokens), p)
-            for p in self._candidates(norm.tokens)
-            for start in p.positions(norm.tokens)
+            for p in self._candidates(norm)
+            for start in p.positions(norm)
         ]
         return sorted(found, key=lambda s: (s[0], -s[1], self.phrases.index(s[2])))
 
     def search(self, norm: Normalised) -> bool:
-        return any(
-            next(p.positions(norm.tokens), None) is not None for p in self._candidates(norm.tokens)
-        )
+        return any(next(p.positions(norm), None) is not None for p in self._candidates(norm))
 
     def __len__(self) -> int:
         return len(self.phrases)

@@ -24,7 +24,10 @@ class Rules:
     question: PhraseSet
     negators: PhraseSet
     window: int
-    pairs: tuple[tuple[PhraseSet, PhraseSet], ...]
+    parts: PhraseSet  # every body part of every pair group …
+    signs: PhraseSet  # … and every sign, looked up once per clause
+    part_groups: dict[str, frozenset[int]]
+    sign_groups: dict[str, frozenset[int]]
     pair_window: int
     past: PhraseSet
     present: PhraseSet
@@ -40,10 +43,23 @@ class Rules:
     screening_lean: float = 0.0
 
 
+def _all(pairs: list[dict[str, list[str]]], side: str) -> list[str]:
+    return list(dict.fromkeys(str(t) for p in pairs for t in p.get(side, ())))
+
+
+def _groups(pairs: list[dict[str, list[str]]], side: str) -> dict[str, frozenset[int]]:
+    out: dict[str, set[int]] = {}
+    for n, p in enumerate(pairs):
+        for t in p.get(side, ()):
+            out.setdefault(str(t), set()).add(n)
+    return {t: frozenset(g) for t, g in out.items()}
+
+
 @lru_cache(maxsize=2)
 def load_rules(path: str | None = None) -> Rules:
     data = yaml.safe_load(Path(path or RULES_PATH).read_text("utf-8")) or {}
     fever = data.get("fever", {})
+    pairs = list(data.get("pairs", ()))
     return Rules(
         include=PhraseSet.of(data.get("include", ())),
         exclude=PhraseSet.of(data.get("exclude", ())),
@@ -51,10 +67,10 @@ def load_rules(path: str | None = None) -> Rules:
         # strict: a bare "do" is as often "đỏ" (red rash) as "đỡ" (better)
         negators=PhraseSet.of(data.get("negators", ()), strict_short=True),
         window=int(data.get("negation_window", 3)),
-        pairs=tuple(
-            (PhraseSet.of(p.get("parts", ())), PhraseSet.of(p.get("signs", ())))
-            for p in data.get("pairs", ())
-        ),
+        parts=PhraseSet.of(_all(pairs, "parts")),
+        signs=PhraseSet.of(_all(pairs, "signs")),
+        part_groups=_groups(pairs, "parts"),
+        sign_groups=_groups(pairs, "signs"),
         pair_window=int(data.get("pair_window", 3)),
         past=PhraseSet.of(data.get("past", ())),
         present=PhraseSet.of(data.get("present", ()), strict_short=True),
@@ -104,12 +120,14 @@ def _negated(norm: Normalised, start: int, rules: Rules) -> bool:
 def _paired(norm: Normalised, rules: Rules) -> list[tuple[int, int, str]]:
     """(start, end, text) of a body part and a sign near each other, in either order."""
     found = []
-    for parts, signs in rules.pairs:
-        for ps, pe, part in parts.spans(norm):
-            for ss, se, sign in signs.spans(norm):
-                gap = ss - pe if ss >= pe else ps - se
-                if 0 <= gap <= rules.pair_window:
-                    found.append((min(ps, ss), max(pe, se), f"{part.text} {sign.text}"))
+    parts = rules.parts.spans(norm)
+    signs = rules.signs.spans(norm) if parts else []
+    for ps, pe, part in parts:
+        for ss, se, sign in signs:
+            gap = ss - pe if ss >= pe else ps - se
+            same = rules.part_groups[part.text] & rules.sign_groups[sign.text]
+            if same and 0 <= gap <= rules.pair_window:
+                found.append((min(ps, ss), max(pe, se), f"{part.text} {sign.text}"))
     return found
 
 
