@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 admin_api = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 
-ROLES = frozenset({"officer", "approver", "staff"})
+ROLES = frozenset({"officer", "approver", "staff", "reviewer", "admin"})
 PAGE_DEFAULT, PAGE_MAX = 100, 5000
 F = TypeVar("F", bound=Callable[..., Any])
 
