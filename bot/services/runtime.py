@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONTENT_POLL_SECONDS = 2.0
+CONTENT_POLL_SECONDS = 1.0
 
 
 class Sender(Protocol):
