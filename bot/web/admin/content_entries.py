@@ -428,7 +428,8 @@ def content_history(entry_id: str) -> str:
     versions = []
     for i, row in enumerate(rows):
         older = rows[i + 1]["value"] if i + 1 < len(rows) else None
-        versions.append({**row, "diffs": field_diffs(older, row["value"]), "live": i == 0})
+        diffs = field_diffs(older, row["value"]) if i + 1 < len(rows) else []
+        versions.append({**row, "diffs": diffs, "live": i == 0, "first": i + 1 == len(rows)})
     return render_template(
         "admin/content_history.html", entry_id=entry_id, versions=versions, kinds=svc.KIND_NAMES
     )
