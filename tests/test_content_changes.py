@@ -311,3 +311,24 @@ def test_approved_versions_survive_a_redis_restart(tmp_path: Path) -> None:
         assert source.revision == 2 and source.current.entries[ENTRY].answer == NEW_ANSWER
     finally:
         server.stop()
+
+
+def test_a_host_with_older_files_edits_one_entry_without_undoing_another_hosts_edit(
+    rt: Runtime, files: Path, redis_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = copy_files(tmp_path / "host-b")  # still the original files
+    caplog.set_level("INFO", logger="bot.services.content_source")
+    source_a = ContentSource(rt, files / "faq.yaml", files / "hotlines.yaml")
+    assert "serving revision 1 (the store was empty: seeded" in caplog.text
+    rt_b = runtime(redis_url, other)
+    source_b = ContentSource(rt_b, other / "faq.yaml", other / "hotlines.yaml")
+    faq_a = files / "faq.yaml"
+    faq_a.write_text(faq_a.read_text("utf-8").replace("chườm ấm", "chườm mát"), "utf-8")
+    assert source_a.poll() is True
+    faq_b = other / "faq.yaml"
+    faq_b.write_text(faq_b.read_text("utf-8").replace("gọi 115", "gọi ngay 115"), "utf-8")
+    assert source_b.poll() is True
+    served = source_b.current.entries
+    assert "chườm mát" in served[ENTRY].answer  # host A's edit is kept
+    assert "gọi ngay 115" in served["dau-hieu-nguy-hiem"].answer
+    assert [r["kind"] for r in svc.history(rt, ENTRY)] == ["disk", "seed"]

@@ -206,14 +206,17 @@ def seed(rt: Runtime, files: FileState) -> int:
 
 
 # the files on this host -------------------------------------------------------------------
-def sync_files(rt: Runtime, files: FileState, *, at_start: bool) -> str:
+def sync_files(
+    rt: Runtime, files: FileState, *, at_start: bool, before: Snapshot | None = None
+) -> str:
     """Bring a valid edit of the files on this host into the store as an approved change by
     DISK_AUTHOR; returns what happened, for the log.
 
     At start, files the store has already seen (an older copy on a host not yet updated, or
     what `faq export` wrote) change nothing: the store is newer. A change noticed while running
-    is an edit made on this host and is applied: only the documents that differ from what the
-    files held before, so approved console changes to other entries are kept.
+    is an edit made on this host and is applied: only the documents that differ from what this
+    host's files held `before` (else from what the store last took from files), so approved
+    console changes and other hosts' edits to other entries are kept.
     """
     assert files.snapshot is not None
     st = store(rt)
@@ -228,8 +231,11 @@ def sync_files(rt: Runtime, files: FileState, *, at_start: bool) -> str:
         base = st.filebase() or {}
         if base.get("digest") == files.digest:
             return "the files on this host are what the store last took from files"
-        before = Snapshot.from_json(base["snapshot"]).docs() if base.get("snapshot") else {}
-        docs = changed_docs(before, files.snapshot.docs())
+        if before is not None:
+            earlier = before.docs()
+        else:
+            earlier = Snapshot.from_json(base["snapshot"]).docs() if base.get("snapshot") else {}
+        docs = changed_docs(earlier, files.snapshot.docs())
         snap = Snapshot.from_json(raw)
         header_changed = jsonable(dict(files.snapshot.faq_header)) != jsonable(
             dict(snap.faq_header)

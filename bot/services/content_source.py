@@ -39,6 +39,7 @@ class ContentSource:
         self._source = ""
         self._stamps: tuple[Any, Any] | None = None
         self._file_digest = ""
+        self._files: Snapshot | None = None  # the last valid files seen on this host
         self._started = False
         self._file_errors: tuple[Issue, ...] = ()
         self._errors: tuple[Issue, ...] = ()
@@ -105,7 +106,10 @@ class ContentSource:
                 self.reason = "the files on this host are invalid; serving the approved content"
         else:
             self._file_errors = ()
-            self.reason = changes.sync_files(self.rt, files, at_start=not self._started)
+            self.reason = changes.sync_files(
+                self.rt, files, at_start=not self._started, before=self._files
+            )
+            self._files = files.snapshot
             log.info("content: %s", self.reason)
         self._stamps, self._file_digest, self._started = stamps, files.digest, True
 
