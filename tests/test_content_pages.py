@@ -196,3 +196,38 @@ def test_hotlines_are_edited_through_the_same_flow(app: Flask, rt: Runtime) -> N
     assert sent.status_code == 302
     change_id = sent.headers["Location"].rsplit("/", 1)[1]
     assert "Đường dây nóng" in text(staff.get(f"/admin/content/changes/{change_id}"))
+
+
+def test_a_new_entry_is_drafted_in_the_console_and_goes_live_when_approved(
+    app: Flask, rt: Runtime
+) -> None:
+    staff = as_(app, "mai")
+    assert staff.get("/admin/content/entries/new?group=an-toan").status_code == 200
+    form = {
+        "id": "vac-xin-cho-nguoi-cao-tuoi",
+        "group": "an-toan",
+        "question": "Người cao tuổi tiêm vắc xin COVID-19 có an toàn không?",
+        "variants": "\n".join(
+            [
+                "ông bà già rồi tiêm vắc xin được không",
+                "nguoi gia tiem vac xin co sao khong",
+                "bà tôi 80 tuổi có nên chích ngừa không",
+                "người trên 65 tuổi tiêm covid có an toàn",
+                "ong toi 75 tuoi tiem duoc khong",
+                "người già có bệnh nền có tiêm được không",
+            ]
+        ),
+        "answer": "Dạ, người cao tuổi được ưu tiên tiêm; bác sĩ sẽ khám sàng lọc trước khi tiêm.",
+        "source": "Bộ Y tế, Quyết định 5785/QĐ-BYT (21/12/2021)",
+        "reviewed": "2026-11-27",
+        "review_by": "2027-05-27",
+        "action": "submit",
+    }
+    sent = post(staff, "/admin/content/entries/new", form)
+    assert sent.status_code == 302, text(sent)
+    change_id = sent.headers["Location"].rsplit("/", 1)[1]
+    assert "Mục mới" in text(staff.get(f"/admin/content/changes/{change_id}"))
+    assert post(as_(app, "hung"), f"/admin/content/changes/{change_id}/approve").status_code == 302
+    page = text(staff.get("/admin/content/entries/vac-xin-cho-nguoi-cao-tuoi"))
+    assert "Người cao tuổi tiêm vắc xin COVID-19 có an toàn không?" in page
+    assert post(staff, "/admin/content/entries/new", form).status_code == 200  # the id is taken

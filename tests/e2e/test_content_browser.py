@@ -36,6 +36,9 @@ DOCS = ROOT / "docs" / "screenshots"
 ENTRY, QUESTION = "sot-sau-tiem", "tiêm xong bị sốt phải làm sao"
 ADDED = "Nếu sốt kéo dài quá 2 ngày, bạn liên hệ ngay Trạm Y tế xã/phường."
 LIVE_WITHIN_MS = 5_000
+APPROVE_JS = """(url) => fetch(url, {method: "POST", credentials: "same-origin", redirect: "manual",
+  headers: {"X-CSRF-Token": document.querySelector("input[name=csrf_token]").value}})
+  .then((r) => r.status)"""
 expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 
@@ -184,6 +187,20 @@ def test_edit_try_submit_approve_sandbox_rollback(
     expect(sandbox.locator("#log")).to_contain_text(old_first_line[:40], timeout=LIVE_WITHIN_MS)
     expect(sandbox.locator("#log")).not_to_contain_text(ADDED)
     assert time.monotonic() - rolled_back <= LIVE_WITHIN_MS / 1000 + 0.5
+
+    # The author cannot approve their own change: not with the button, not with a crafted POST.
+    code = staff.evaluate(APPROVE_JS, change_url + "/approve")
+    assert code == 403  # staff may not approve at all
+    reviewer.goto(f"{base_url}/admin/content/entries/{ENTRY}/edit")
+    reviewer.get_by_label("Nguồn (văn bản, cơ quan ban hành, ngày)").fill("Bộ Y tế, 2021")
+    reviewer.get_by_role("button", name="Gửi duyệt").click()
+    expect(reviewer.locator("#change-status")).to_have_attribute("data-status", "pending")
+    expect(reviewer.get_by_text("không thể tự duyệt")).to_be_visible()
+    expect(reviewer.get_by_role("button", name="Duyệt và áp dụng")).to_have_count(0)
+    reviewer.evaluate(APPROVE_JS, reviewer.url + "/approve")
+    reviewer.reload()
+    expect(reviewer.locator("#change-status")).to_have_attribute("data-status", "pending")
+    expect(reviewer.get_by_role("alert")).to_contain_text("không được tự duyệt")
 
     if os.environ.get("UPDATE_SCREENSHOTS"):
         DOCS.mkdir(parents=True, exist_ok=True)
