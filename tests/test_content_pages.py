@@ -137,6 +137,8 @@ def test_edit_try_submit_review_approve_history_rollback(app: Flask, rt: Runtime
     _, snap = svc.live(rt)
     assert snap.entries[ENTRY]["answer"] == form["answer"]
     assert snap.entries[ENTRY]["reviewed_by"] == "hung"
+    approved = text(reviewer.get(f"/admin/content/changes/{change_id}"))
+    assert "+ chich vac xin co hai gi khong" in approved and "Mã mục" not in approved
     history = text(reviewer.get(f"/admin/content/entries/{ENTRY}/history"))
     assert "Bản 2" in history and "đang dùng" in history and "người duyệt: <strong>hung" in history
     back = post(reviewer, f"/admin/content/entries/{ENTRY}/rollback", {"version": "1"},

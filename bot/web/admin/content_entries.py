@@ -368,12 +368,11 @@ def content_change(change_id: str) -> str:
     st = svc.store(rt)
     docs = []
     for name, value in change.get("docs", {}).items():
-        base_no = change.get("base", {}).get(name, 0)
-        before = st.version(name, base_no) if base_no else None
+        before = _before(st.history(name), change, name)
         docs.append(
             {
                 "name": name,
-                "diffs": field_diffs(before["value"] if before else None, value),
+                "diffs": field_diffs(before, value),
                 "is_new": before is None,
                 "removed": value is None,
             }
@@ -382,6 +381,16 @@ def content_change(change_id: str) -> str:
         "admin/content_change.html", change=change, docs=docs, kinds=svc.KIND_NAMES,
         is_author=current().name == change.get("author"),
     )  # fmt: skip
+
+
+def _before(rows: list[dict[str, Any]], change: dict[str, Any], name: str) -> Doc | None:
+    """What the document was before the change: the version it went live over, once approved;
+    the version it was written on, while it waits."""
+    for i, row in enumerate(rows):
+        if row.get("change_id") == change["id"]:
+            return rows[i - 1]["value"] if i else None
+    base = int(change.get("base", {}).get(name, 0))
+    return rows[base - 1]["value"] if 0 < base <= len(rows) else None
 
 
 def _decide(change_id: str, action: str) -> Response:
