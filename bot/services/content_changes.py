@@ -138,6 +138,14 @@ class FileState:
     errors: tuple[Issue, ...]
 
 
+def digest_of_files(faq_path: str | Path, hot_path: str | Path) -> str:
+    """The files' digest ("" when one cannot be read), without parsing them."""
+    try:
+        return files_digest(Path(faq_path).read_bytes(), Path(hot_path).read_bytes())
+    except OSError:
+        return ""
+
+
 def read_files(faq_path: str | Path, hot_path: str | Path) -> FileState:
     """The files on this host, checked as the server loads them."""
     try:

@@ -92,10 +92,11 @@ class ContentSource:
         stamps = (_stamp(self.faq_path), _stamp(self.hotlines_path))
         if stamps == self._stamps and self._started:
             return
-        files = changes.read_files(self.faq_path, self.hotlines_path)
-        if files.digest == self._file_digest and self._started:
-            self._stamps = stamps
+        same = changes.digest_of_files(self.faq_path, self.hotlines_path) == self._file_digest
+        if self._started and self._file_digest and same:
+            self._stamps = stamps  # touched, not changed
             return
+        files = changes.read_files(self.faq_path, self.hotlines_path)
         if files.snapshot is None:
             self._file_errors = files.errors
             log.warning(
