@@ -233,3 +233,10 @@ def test_a_new_entry_is_drafted_in_the_console_and_goes_live_when_approved(
     page = text(staff.get("/admin/content/entries/vac-xin-cho-nguoi-cao-tuoi"))
     assert "Người cao tuổi tiêm vắc xin COVID-19 có an toàn không?" in page
     assert post(staff, "/admin/content/entries/new", form).status_code == 200  # the id is taken
+
+
+def test_the_content_page_says_which_approved_revision_is_served(app: Flask, rt: Runtime) -> None:
+    rt.__dict__.pop("content_watcher")  # the served content as in production, not the files
+    page = text(as_(app, "mai").get("/admin/content"))
+    assert "nội dung đã duyệt trong Redis (phiên bản 1)" in page
+    assert "bản 1 · faq" in page
