@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from bot.config import settings_from
 from bot.services import content_changes as svc
+from bot.services import content_files
 from bot.services.content_source import ContentSource
 from bot.services.runtime import Runtime
 from bot.web.admin_api import admin_api
@@ -290,7 +291,7 @@ def test_export_writes_the_files_and_a_start_with_them_changes_nothing(
     client: FlaskClient, rt: Runtime, files: Path
 ) -> None:
     assert approve(client, submit(client)).status_code == 200
-    rev = svc.export(rt, files / "faq.yaml", files / "hotlines.yaml")
+    rev = content_files.export(rt, files / "faq.yaml", files / "hotlines.yaml")
     assert rev == 2 and NEW_ANSWER in (files / "faq.yaml").read_text("utf-8")
     source = ContentSource(rt, files / "faq.yaml", files / "hotlines.yaml")
     assert source.revision == 2 and source.current.entries[ENTRY].answer == NEW_ANSWER

@@ -10,6 +10,7 @@ from flask import current_app
 
 from bot.cli.faq import faq_cli
 from bot.services import content_changes as svc
+from bot.services import content_files
 from bot.services.runtime import Runtime
 
 
@@ -40,7 +41,7 @@ def export_cmd(faq_path: str | None, hot_path: str | None) -> None:
     faq = faq_path or rt.settings.faq_path
     hot = hot_path or rt.settings.hotlines_path
     try:
-        rev = svc.export(rt, faq, hot)
+        rev = content_files.export(rt, faq, hot)
     except svc.ContentChangeError as exc:
         raise _fail(exc) from exc
     click.echo(f"wrote {faq} and {hot} from content revision {rev}")
@@ -52,7 +53,7 @@ def export_cmd(faq_path: str | None, hot_path: str | None) -> None:
 def import_cmd(file: str, by: str) -> None:
     """Turn a faq.yaml- or hotlines.yaml-shaped FILE into one change for review; prints its id."""
     try:
-        change = svc.import_file(_rt(), file, by=by)
+        change = content_files.import_file(_rt(), file, by=by)
     except svc.ContentChangeError as exc:
         raise _fail(exc) from exc
     except (OSError, UnicodeDecodeError) as exc:

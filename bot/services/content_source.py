@@ -21,6 +21,7 @@ from bot.content.schema import Issue
 from bot.content.watcher import _stamp
 from bot.errors import ContentError, StoreUnavailable
 from bot.services import content_changes as changes
+from bot.services import content_files
 from bot.services.runtime import Runtime
 from bot.store.client import RedisError
 
@@ -92,11 +93,11 @@ class ContentSource:
         stamps = (_stamp(self.faq_path), _stamp(self.hotlines_path))
         if stamps == self._stamps and self._started:
             return
-        same = changes.digest_of_files(self.faq_path, self.hotlines_path) == self._file_digest
+        same = content_files.digest_of_files(self.faq_path, self.hotlines_path) == self._file_digest
         if self._started and self._file_digest and same:
             self._stamps = stamps  # touched, not changed
             return
-        files = changes.read_files(self.faq_path, self.hotlines_path)
+        files = content_files.read_files(self.faq_path, self.hotlines_path)
         if files.snapshot is None:
             self._file_errors = files.errors
             log.warning(
@@ -107,7 +108,7 @@ class ContentSource:
                 self.reason = "the files on this host are invalid; serving the approved content"
         else:
             self._file_errors = ()
-            self.reason = changes.sync_files(
+            self.reason = content_files.sync_files(
                 self.rt, files, at_start=not self._started, before=self._files
             )
             self._files = files.snapshot

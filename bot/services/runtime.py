@@ -84,7 +84,7 @@ class Runtime:
         return ContentSource(self, self.settings.faq_path, self.settings.hotlines_path)
 
     def content(self) -> Any:
-        """The live content, re-checking the files at most every couple of seconds."""
+        """The live content, re-checking the approved revision and the files about once a second."""
         watcher = self.content_watcher
         now = time.monotonic()
         if now - self._content_checked >= CONTENT_POLL_SECONDS:
