@@ -137,7 +137,8 @@ def live(rt: Runtime) -> tuple[int, Snapshot]:
             raise Conflict("Chưa có nội dung nào được duyệt và các tệp trên máy chủ đang có lỗi.")
         content_files.seed(rt, files)
         rev, raw = store(rt).live()
-    assert raw is not None
+        if raw is None:
+            raise Conflict("Chưa nạp được nội dung; thử lại sau ít giây.")
     return rev, Snapshot.from_json(raw)
 
 
