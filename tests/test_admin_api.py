@@ -34,7 +34,7 @@ SPEC = ",".join(
         f"Chi:staff:{TOKENS['staff']}",
         f"An:approver:{TOKENS['an-approver']}",  # the same officer holding both roles
         "broken-entry",
-        "Dung:admin:tok-dung-0123456789abcdef",  # not an API role
+        "Dung:superuser:tok-dung-0123456789abcdef",  # not a role
     ]
 )
 

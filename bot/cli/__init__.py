@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from bot.cli import broadcast, chat, faq, users, worker, zalo
+    from bot.cli import broadcast, chat, faq, faq_content, users, worker, zalo
+
+    del faq_content  # imported for its `faq export|import|…` commands on the `faq` group
 
     for command in (
         worker.worker_command,

@@ -38,6 +38,7 @@ FAQ_KEYS = frozenset(
         "links",
         "reviewed",
         "review_by",
+        "reviewed_by",  # set from the approval of a console change
     ]
 )
 MAX_BUTTON_TITLE = 35  # Zalo button titles

@@ -17,21 +17,24 @@ from bot.store.accounts import Accounts, LoginAttempts
 from bot.store.audit import Audit
 from bot.store.metrics import CONSOLE_REFUSALS
 
-ROLES = ("officer", "approver", "staff", "admin")
+ROLES = ("officer", "approver", "staff", "reviewer", "admin")
 ROLE_NAMES = {
     "officer": "Cán bộ soạn tin",
     "approver": "Người duyệt tin",
     "staff": "Cán bộ y tế",
+    "reviewer": "Người duyệt chuyên môn",
     "admin": "Quản trị",
 }
 # Who may do what; admin may do everything.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "dashboard": frozenset({"officer", "approver", "staff"}),
+    "dashboard": frozenset({"officer", "approver", "staff", "reviewer"}),
     "broadcasts.view": frozenset({"officer", "approver"}),
     "broadcasts.create": frozenset({"officer"}),
     "broadcasts.approve": frozenset({"approver"}),
     "broadcasts.cancel": frozenset({"officer", "approver"}),
-    "content": frozenset({"staff"}),
+    "content": frozenset({"staff", "reviewer"}),
+    "content.edit": frozenset({"staff", "reviewer"}),
+    "content.review": frozenset({"reviewer"}),
     "accounts": frozenset(),
     "audit": frozenset(),
 }

@@ -14,7 +14,7 @@ from bot.model import Reply, SendResult
 from bot.store.keys import Keys
 
 if TYPE_CHECKING:
-    from bot.content.watcher import ContentWatcher
+    from bot.services.content_source import ContentSource
     from bot.store.client import Redis
     from bot.store.inbound import Inbound
     from bot.store.metrics import BufferedMetrics, Metrics
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONTENT_POLL_SECONDS = 2.0
+CONTENT_POLL_SECONDS = 1.0
 
 
 class Sender(Protocol):
@@ -77,13 +77,14 @@ class Runtime:
 
     # content ---------------------------------------------------------------------------
     @cached_property
-    def content_watcher(self) -> ContentWatcher:
-        from bot.content.watcher import ContentWatcher
+    def content_watcher(self) -> ContentSource:
+        """The approved content in Redis, seeded from and following the files on this host."""
+        from bot.services.content_source import ContentSource
 
-        return ContentWatcher(self.settings.faq_path, self.settings.hotlines_path)
+        return ContentSource(self, self.settings.faq_path, self.settings.hotlines_path)
 
     def content(self) -> Any:
-        """The live content, re-checking the files at most every couple of seconds."""
+        """The live content, re-checking the approved revision and the files about once a second."""
         watcher = self.content_watcher
         now = time.monotonic()
         if now - self._content_checked >= CONTENT_POLL_SECONDS:

@@ -5,8 +5,8 @@ command) share a hash tag ({...}), so the same code runs on Redis Cluster: per-r
 {u:<user_id>}, the token record, its lock, OAuth states and the send throttle {zalo}, each inbound
 stream partition with its dedupe marks {inbound:N}, one broadcast's keys {b:<id>}, the
 subscription index {subs} (one SUNION reads several of its sets), console accounts and their
-index {admin}. Every other key is used alone or in non-transactional pipelines, which a cluster
-client splits by node.
+index {admin}, the approved content with its history and changes {content}. Every other key is
+used alone or in non-transactional pipelines, which a cluster client splits by node.
 """
 
 from __future__ import annotations
@@ -173,6 +173,17 @@ class Keys:
 
     def content_status(self) -> str:
         return self._k("content-status")
+
+    # approved content, its history and proposed changes (one hash tag: one script commits) --
+    def content(self, part: str) -> str:
+        """`rev`, `live`, `filebase`, `file-digests`, `changes`, `change-seq`."""
+        return self._k("{content}", part)
+
+    def content_history(self, doc: str) -> str:
+        return self._k("{content}", "hist", doc)
+
+    def content_change(self, change_id: str) -> str:
+        return self._k("{content}", "change", change_id)
 
     # metrics shared by every process ------------------------------------------------------
     def metric(self, family: str) -> str:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 admin_api = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 
-ROLES = frozenset({"officer", "approver", "staff"})
+ROLES = frozenset({"officer", "approver", "staff", "reviewer", "admin"})
 PAGE_DEFAULT, PAGE_MAX = 100, 5000
 API_MAX_FAILURES = 30  # calls with a wrong or missing token per address per window
 F = TypeVar("F", bound=Callable[..., Any])

@@ -29,10 +29,10 @@ class Processes:
         self.logs = logs
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
+    def start(self, name: str, args: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
         with (self.logs / f"{name}.log").open("wb") as out:
             self.procs[name] = subprocess.Popen(
-                args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
             )
 
     def output(self) -> str:

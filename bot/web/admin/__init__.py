@@ -20,6 +20,7 @@ from bot.web.admin import (  # noqa: F401  isort: skip
     auth,
     broadcasts,
     content,
+    content_entries,
     dashboard,
 )
 

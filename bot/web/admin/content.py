@@ -81,7 +81,8 @@ def unanswered() -> str:
                 "snippet": snippets.variant_snippet(masked, nearest, content),
             }
         )
-    return render_template("admin/unanswered.html", rows=rows)
+    choices = [(e.id, e.question) for e in getattr(content, "entries", {}).values()]
+    return render_template("admin/unanswered.html", rows=rows, entry_choices=choices)
 
 
 @admin.get("/content/feedback")

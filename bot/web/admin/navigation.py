@@ -18,6 +18,8 @@ MENU = (
     MenuItem("admin.dashboard", "Tổng quan", "dashboard", "admin.dashboard"),
     MenuItem("admin.broadcast_list", "Thông báo", "broadcasts.view", "admin.broadcast"),
     MenuItem("admin.content_tester", "Thử câu hỏi", "content", "admin.content_tester"),
+    MenuItem("admin.content_entries", "Mục hỏi đáp", "content", "admin.content_entr"),
+    MenuItem("admin.content_changes", "Chờ duyệt", "content", "admin.content_change"),
     MenuItem("admin.content_status", "Nội dung", "content", "admin.content_status"),
     MenuItem("admin.unanswered", "Câu chưa trả lời", "content", "admin.unanswered"),
     MenuItem("admin.feedback", "Đánh giá", "content", "admin.feedback"),
