@@ -220,11 +220,18 @@ def _check(rt: Runtime, name: str, doc: Doc) -> svc.Validation:
 def _try(rt: Runtime, checked: svc.Validation, text: str) -> dict[str, Any]:
     """The bot's understanding of `text` on the draft content: which entry, with what score."""
     from bot.dialogue.evaluation import predict
+    from intents import REGISTRY
 
     if checked.content is None:
         return {"error": "Bản nháp còn lỗi nên chưa thử được; sửa các lỗi bên dưới trước."}
     result = dict(
-        predict(text, content=checked.content, now=rt.now(), thresholds=tester._thresholds(rt))
+        predict(
+            text,
+            content=checked.content,
+            now=rt.now(),
+            thresholds=tester._thresholds(rt),
+            registry=REGISTRY,
+        )
     )
     entries = checked.content.entries
     result["question"] = getattr(entries.get(result.get("faq_id") or ""), "question", "")
