@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.config import settings_from
+from bot.services import accounts
 from bot.services import content_changes as svc
 from bot.services import content_files
 from bot.services.content_source import ContentSource
@@ -31,12 +32,12 @@ TOKENS = {
 }
 SPEC = ",".join(
     [
-        f"Chi:staff:{TOKENS['staff']}",
-        f"Hoa:staff:{TOKENS['staff2']}",
-        f"Dũng:reviewer:{TOKENS['reviewer']}",
-        f"Lan:reviewer:{TOKENS['reviewer2']}",
-        f"Dũng:admin:{TOKENS['reviewer-as-admin']}",  # the same person holding a second role
-        f"An:officer:{TOKENS['officer']}",
+        f"chi:staff:{TOKENS['staff']}",
+        f"hoa:staff:{TOKENS['staff2']}",
+        f"dung:reviewer:{TOKENS['reviewer']}",
+        f"lan:reviewer:{TOKENS['reviewer2']}",
+        f"dung:admin:{TOKENS['reviewer-as-admin']}",  # the same person holding a second role
+        f"an:officer:{TOKENS['officer']}",
     ]
 )
 ENTRY = "sot-sau-tiem"
@@ -59,7 +60,12 @@ def runtime(redis_url: str, files: Path) -> Runtime:
         "ADMIN_API_TOKENS": SPEC,
         "INSTANCE_PATH": str(files / "instance"),
     }
-    return Runtime(settings_from(env))
+    rt = Runtime(settings_from(env))
+    for name, role in (("chi", "staff"), ("hoa", "staff"), ("dung", "reviewer"), ("lan", "reviewer"),
+                       ("an", "officer")):  # fmt: skip
+        if accounts.named_account(rt, name) is None:  # the API tokens' console accounts
+            accounts.add_user(rt, name, role, "mật-khẩu-đủ-dài-2021", by="test")
+    return rt
 
 
 @pytest.fixture
@@ -135,18 +141,18 @@ def test_a_change_goes_live_only_when_another_reviewer_approves_it(
     live = entry(client)
     today = rt.now().date().isoformat()
     assert live["answer"] == NEW_ANSWER
-    assert live["reviewed"] == today and live["reviewed_by"] == "Lan"
+    assert live["reviewed"] == today and live["reviewed_by"] == "lan"
     assert live["review_by"] > today  # the overdue review date moved forward
     assert approve(client, change_id, "reviewer2").status_code == 409  # done already
     assert served.poll() is True
     assert served.current.entries[ENTRY].answer == NEW_ANSWER
     rows = svc.store(rt).history(ENTRY)
-    assert [(r["author"], r["reviewer"]) for r in rows] == [(svc.SEED_AUTHOR, ""), ("Dũng", "Lan")]
+    assert [(r["author"], r["reviewer"]) for r in rows] == [(svc.SEED_AUTHOR, ""), ("dung", "lan")]
     audit = [f for _i, f in rt.redis.xrange(rt.keys.audit())]
     actions = [(a["who"], a["action"], a["outcome"]) for a in audit if "content." in a["action"]]
-    assert ("Dũng", "content.submit", "ok") in actions
-    assert ("Dũng", "content.approve", "refused") in actions
-    assert ("Lan", "content.approve", "ok") in actions
+    assert ("dung", "content.submit", "ok") in actions
+    assert ("dung", "content.approve", "refused") in actions
+    assert ("lan", "content.approve", "ok") in actions
 
 
 def test_roles_are_enforced(client: FlaskClient) -> None:
@@ -218,7 +224,7 @@ def test_history_and_one_step_rollback(client: FlaskClient, rt: Runtime) -> None
     assert approve(client, submit(client)).status_code == 200
     rows = client.get(f"/admin/api/content/history?entry={ENTRY}", headers=auth("staff")).get_json()
     assert [r["version"] for r in rows] == [2, 1]  # newest first
-    assert rows[0]["author"] == "Chi" and rows[0]["reviewer"] == "Dũng" and rows[0]["at"]
+    assert rows[0]["author"] == "chi" and rows[0]["reviewer"] == "dung" and rows[0]["at"]
     path = f"/admin/api/content/entries/{ENTRY}/rollback"
     assert client.post(path, json={"version": 9}, headers=auth("reviewer")).status_code == 404
     assert client.post(path, json={"version": "1"}, headers=auth("reviewer")).status_code == 422
@@ -303,11 +309,11 @@ def test_approved_versions_survive_a_redis_restart(tmp_path: Path) -> None:
     try:
         rt = runtime(server.url, copy_files(tmp_path / "host"))
         _, snap = svc.live(rt)
-        change = svc.propose(rt, {ENTRY: {**snap.entries[ENTRY], "answer": NEW_ANSWER}}, by="Chi")
-        svc.approve(rt, change["id"], by="Dũng")
+        change = svc.propose(rt, {ENTRY: {**snap.entries[ENTRY], "answer": NEW_ANSWER}}, by="chi")
+        svc.approve(rt, change["id"], by="dung")
         server.restart()
         rt2 = runtime(server.url, tmp_path / "host")
-        assert [r["author"] for r in svc.history(rt2, ENTRY)] == ["Chi", svc.SEED_AUTHOR]
+        assert [r["author"] for r in svc.history(rt2, ENTRY)] == ["chi", svc.SEED_AUTHOR]
         source = ContentSource(rt2, rt2.settings.faq_path, rt2.settings.hotlines_path)
         assert source.revision == 2 and source.current.entries[ENTRY].answer == NEW_ANSWER
     finally:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.config import child_environment
+from bot.config import child_environment, settings_from
+from bot.services import accounts
+from bot.services.runtime import Runtime
 from bot.store.inbound import partition_of
 from bot.zalo.fake_events import OA_SECRET, deliver, new_user_id, text_event
 from bot.zalo.fake_server import FakeZalo
@@ -63,6 +65,9 @@ def test_an_approved_change_is_live_on_every_host_within_five_seconds(
 ) -> None:
     procs = Processes(tmp_path)
     urls = {}
+    rt = Runtime(settings_from({"REDIS_URL": bot_env["REDIS_URL"], "REDIS_KEY_PREFIX": "hosts:"}))
+    for name, role in (("chi", "staff"), ("dung", "reviewer")):  # the API tokens' accounts
+        accounts.add_user(rt, name, role, "mật-khẩu-đủ-dài-2021", by="test")
     for host in ("a", "b"):
         home = copy_project(tmp_path / f"host-{host}")
         port = free_port()
@@ -70,7 +75,7 @@ def test_an_approved_change_is_live_on_every_host_within_five_seconds(
             {**bot_env, "PORT": str(port), "WEB_CONCURRENCY": "1", "REDIS_KEY_PREFIX": "hosts:",
              "FAQ_PATH": "faq.yaml", "HOTLINES_PATH": "hotlines.yaml",
              "INSTANCE_PATH": str(home / "instance"), "FLOOD_LIMIT_PER_MINUTE": "1000",
-             "ADMIN_API_TOKENS": f"Chi:staff:{STAFF},Dũng:reviewer:{REVIEWER}"}
+             "ADMIN_API_TOKENS": f"chi:staff:{STAFF},dung:reviewer:{REVIEWER}"}
         )  # fmt: skip
         procs.start(
             f"web-{host}",
