@@ -11,9 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.config import settings_from
-from bot.services import accounts
+from bot.services import accounts, content_files
 from bot.services import content_changes as svc
-from bot.services import content_files
 from bot.services.content_source import ContentSource
 from bot.services.runtime import Runtime
 from bot.web.admin_api import admin_api
