@@ -12,6 +12,7 @@ from intents import (
     handoff,
     help,
     hotline,
+    more,
     pending,
     subscribe,
     thanks,
@@ -28,6 +29,7 @@ REGISTRY: tuple[ModuleType, ...] = (
     help,
     greeting,
     thanks,
+    more,
     faq,
     fallback,
 )

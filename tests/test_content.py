@@ -127,7 +127,15 @@ def test_check_detects_conflicting_variants(files: tuple[Path, Path]) -> None:
 def test_check_reports_too_long_answer(files: tuple[Path, Path]) -> None:
     faq, hot = files
     _edit(faq, 'answer: "Dạ, trễ hẹn', 'answer: "' + "rất dài " * 260 + "Dạ, trễ hẹn")
-    assert any("characters" in e.message for e in check(faq, hot).errors)
+    assert any("600" in e.message for e in check(faq, hot).errors)
+
+
+def test_check_reports_a_message_over_zalos_limit(files: tuple[Path, Path]) -> None:
+    faq, hot = files
+    _edit(
+        faq, 'source: "Bộ Y tế"\n    reviewed', 'source: "' + "Bộ Y tế " * 250 + '"\n    reviewed'
+    )
+    assert any("2000" in e.message for e in check(faq, hot).errors)
 
 
 def test_hot_reload_keeps_last_good_version(files: tuple[Path, Path]) -> None:

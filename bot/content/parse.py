@@ -32,6 +32,7 @@ FAQ_KEYS = frozenset(
         "title",
         "variants",
         "answer",
+        "details",
         "source",
         "references",
         "related",
@@ -41,6 +42,8 @@ FAQ_KEYS = frozenset(
     ]
 )
 MAX_BUTTON_TITLE = 35  # Zalo button titles
+# The answer shown first is read on a phone: longer detail goes in `details` ("Xem thêm").
+MAX_ANSWER = 600
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -132,6 +135,14 @@ def _entry(item: Any, path: tuple, c: Collector, groups: frozenset[str]) -> FaqE
     answer = c.text(item, path, entry_id, "answer")
     if "Nguồn:" in answer:
         c.add("warning", (*path, "answer"), entry_id, "answer repeats 'Nguồn:' (added by the bot)")
+    if len(answer) > MAX_ANSWER:
+        c.error(
+            (*path, "answer"),
+            entry_id,
+            f"answer dài {len(answer)} ký tự, tối đa {MAX_ANSWER}: "
+            'chuyển phần chi tiết sang trường details (nút "Xem thêm")',
+        )
+    details = c.text(item, path, entry_id, "details", required=False)
     title = c.text(item, path, entry_id, "title", required=False)
     if len(title) > MAX_BUTTON_TITLE:
         c.error((*path, "title"), entry_id, f"title longer than {MAX_BUTTON_TITLE} characters")
@@ -146,6 +157,7 @@ def _entry(item: Any, path: tuple, c: Collector, groups: frozenset[str]) -> FaqE
         title=title,
         variants=variants,
         answer=answer,
+        details=details,
         source=c.text(item, path, entry_id, "source"),
         references=c.strings(item, path, entry_id, "references"),
         related=c.strings(item, path, entry_id, "related"),

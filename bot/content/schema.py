@@ -63,6 +63,7 @@ class FaqEntry:
     answer: str
     source: str
     title: str = ""  # the button title (Zalo allows 35 characters); empty: the question, cut
+    details: str = ""  # longer text sent when the resident presses "Xem thêm"; empty: no button
     references: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()

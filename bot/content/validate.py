@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from statistics import median
 
 from bot.content.loader import Content, parse_files
 from bot.content.schema import FaqEntry, Issue
 from bot.language.normalise import normalise
 
 MAX_MESSAGE = 2000
+MEDIAN_ANSWER = 450  # answers are read on a phone: most should be well under the 600 maximum
 # A variant is reported when, without itself, another entry beats its own by this much
 # and would be answered: small overlaps between neighbouring topics are normal.
 CONFLICT_MARGIN = 10.0
@@ -47,6 +49,17 @@ def _length_issues(content: Content, faq_file: str) -> list[Issue]:
             n = max(len(full), len(shown))
             msg = f"answer with its source is {n} characters (Zalo allows {MAX_MESSAGE})"
             out.append(Issue("error", faq_file, entry.line, entry.id, msg))
+        more = render.plain_text(render.details(entry, related))
+        if entry.details and len(more) > MAX_MESSAGE:
+            msg = f"details with its source is {len(more)} characters (Zalo allows {MAX_MESSAGE})"
+            out.append(Issue("error", faq_file, entry.line, entry.id, msg))
+    lengths = sorted(len(e.answer) for e in content.entries.values())
+    if lengths and median(lengths) > MEDIAN_ANSWER:
+        msg = (
+            f"median answer is {median(lengths):.0f} characters (aim: {MEDIAN_ANSWER}); "
+            "move detail to `details`"
+        )
+        out.append(Issue("warning", faq_file, None, "", msg))
     return out
 
 
