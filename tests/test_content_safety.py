@@ -79,3 +79,48 @@ def test_a_small_bruise_at_the_site_is_not_an_emergency(shipped: Content) -> Non
     first = answer.splitlines()[0]
     assert "bầm nhỏ" in first and "không phải cấp cứu" in first
     assert "nơi khác" in _last_line(shipped.entries["dau-cho-tiem"])
+
+
+# "Theo Quyết định 5785/QĐ-BYT ngày 21/12/2021 …": a named guidance and its date, in the answer.
+GUIDANCE = re.compile(
+    r"(Quyết định|Công văn|Công điện|Nghị quyết|Nghị định|Kế hoạch|hướng dẫn|khuyến cáo|"
+    r"thông báo|thống nhất|quy trình|quy ước|Cục Công nghệ thông tin|thông tin của)"
+    r"[^\n]{0,120}?(\d{1,2}/\d{1,2}/20\d\d|\d{1,2}/20\d\d|năm 20\d\d)",
+    re.IGNORECASE,
+)
+UNDATED_NOW = re.compile(r"mới nhất|hiện nay|hiện tại", re.IGNORECASE)
+
+
+def test_every_answer_names_a_dated_guidance(shipped: Content) -> None:
+    missing = [
+        e.id
+        for e in shipped.entries.values()
+        if not GUIDANCE.search(e.answer) or "theo" not in e.answer.lower()
+    ]
+    assert missing == []
+
+
+def test_no_answer_calls_the_campaign_guidance_current(shipped: Content) -> None:
+    stale = [
+        e.id
+        for e in shipped.entries.values()
+        if UNDATED_NOW.search(f"{e.answer}\n{e.details}\n{e.question}")
+    ]
+    assert stale == []
+
+
+def test_pc_covid_colours_say_the_same_in_both_entries(shipped: Content) -> None:
+    for faq_id in ("chung-nhan-tiem-chung", "pc-covid-vneid"):
+        entry = shipped.entries[faq_id]
+        text = f"{entry.answer}\n{entry.details}"
+        assert "từng tỉnh quy định" in text, faq_id  # the COVID card in PC-Covid
+        assert "vàng" in text and "xanh" in text, faq_id  # the vaccination certificate
+
+
+def test_welcome_says_whose_guidance_and_when_the_content_was_reviewed(shipped: Content) -> None:
+    from bot.dialogue import wording
+
+    text = wording.welcome().text
+    assert "hướng dẫn của Bộ Y tế" in text and "2021–2022" in text
+    newest = max(e.reviewed for e in shipped.entries.values() if e.reviewed)
+    assert f"rà soát lần cuối ngày {newest:%d/%m/%Y}" in text  # update it with the reviews
