@@ -9,6 +9,7 @@ from bot.dialogue.decide import decide
 from bot.dialogue.turn import Bid, Turn
 
 NAME = "details"
+REPORTED = "faq"  # the reply is an FAQ answer: `faq predict` keeps its firm list of intent names
 # What residents type to ask for more of the last answer, without diacritics, politeness removed.
 ASKS = frozenset({"xem them", "xem chi tiet", "chi tiet", "them chi tiet", "doc them", "xem tiep"})
 POLITE = frozenset(
@@ -26,7 +27,7 @@ def _reply(turn: Turn, entry: FaqEntry) -> Bid:
     reply = render.details(entry, related) if entry.details else render.answer(entry, related)
     outcome = "command" if turn.command else "answered"
     return make_bid(
-        100 if turn.command else 95, decide(turn, NAME, reply, faq_id=entry.id, outcome=outcome)
+        100 if turn.command else 95, decide(turn, REPORTED, reply, faq_id=entry.id, outcome=outcome)
     )
 
 
