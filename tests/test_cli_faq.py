@@ -32,7 +32,7 @@ def runner(tmp_path: Path) -> FlaskCliRunner:
 
 def test_check_ok_and_broken(runner: FlaskCliRunner, tmp_path: Path) -> None:
     ok = runner.invoke(args=["faq", "check"])
-    assert ok.exit_code == 0 and "0 error(s)" in ok.output
+    assert ok.exit_code == 0 and "0 lỗi" in ok.output
     faq = tmp_path / "faq.yaml"
     faq.write_text(faq.read_text("utf-8").replace("group: mui-tiem", "group: sai", 1), "utf-8")
     bad = runner.invoke(args=["faq", "check"])

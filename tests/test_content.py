@@ -74,11 +74,11 @@ def test_errors_name_file_line_and_entry(files: tuple[Path, Path]) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("id: khoang-cach-mui", "id: tre-hen-mui-2", "duplicate id"),
+        ("id: khoang-cach-mui", "id: tre-hen-mui-2", "id bị trùng"),
         ("related: [dau-hieu-nguy-hiem]", "related: [khong-co]", "related"),
         ('url: "https://tiemchungcovid19.gov.vn"', 'url: "http://x.vn"', "https://"),
-        ('source: "Bộ Y tế"\n    reviewed', 'source: ""\n    reviewed', "missing source"),
-        ('      - "bao giờ thì tiêm mũi 2"\n', "", "at least 6 variants"),
+        ('source: "Bộ Y tế"\n    reviewed', 'source: ""\n    reviewed', "thiếu trường source"),
+        ('      - "bao giờ thì tiêm mũi 2"\n', "", "ít nhất 6 cách hỏi"),
     ],
 )
 def test_check_reports_faq_errors(
@@ -96,7 +96,7 @@ def test_check_reports_phone_and_hours(files: tuple[Path, Path]) -> None:
     _edit(hot, 'phone: "0228 3840 123"', 'phone: "12345"')
     _edit(hot, 'from: "07:00"', 'from: "7h"')
     messages = [e.message for e in check(faq, hot).errors]
-    assert any("phone number" in m for m in messages) and any("hours" in m for m in messages)
+    assert any("số điện thoại" in m for m in messages) and any("hours" in m for m in messages)
 
 
 def test_check_warns_unverified_phone_and_past_review(files: tuple[Path, Path]) -> None:
@@ -109,8 +109,8 @@ def test_check_warns_unverified_phone_and_past_review(files: tuple[Path, Path]) 
     report = check(faq, hot, today=date(2024, 1, 1))
     assert report.ok
     warnings = [str(w) for w in report.warnings]
-    assert any("unverified number" in w for w in warnings)
-    assert any("[sot-sau-tiem]" in w and "review was due" in w for w in warnings)
+    assert any("chưa được xác minh" in w for w in warnings)
+    assert any("[sot-sau-tiem]" in w and "quá hạn rà soát" in w for w in warnings)
 
 
 def test_check_detects_conflicting_variants(files: tuple[Path, Path]) -> None:
@@ -120,14 +120,23 @@ def test_check_detects_conflicting_variants(files: tuple[Path, Path]) -> None:
         '      - "phối hợp vắc xin khác loại"',
         '      - "khoảng cách giữa hai mũi astrazeneca pfizer bao lâu"',
     )
-    conflicts = [w for w in check(faq, hot).warnings if "better than its own" in w.message]
+    conflicts = check(faq, hot).conflicts
     assert any(w.entry == "tiem-tron-mui" and "khoang-cach-mui" in w.message for w in conflicts)
+    assert all(w in check(faq, hot).warnings for w in conflicts)
 
 
 def test_check_reports_too_long_answer(files: tuple[Path, Path]) -> None:
     faq, hot = files
     _edit(faq, 'answer: "Dạ, trễ hẹn', 'answer: "' + "rất dài " * 260 + "Dạ, trễ hẹn")
-    assert any("characters" in e.message for e in check(faq, hot).errors)
+    assert any("600" in e.message for e in check(faq, hot).errors)
+
+
+def test_check_reports_a_message_over_zalos_limit(files: tuple[Path, Path]) -> None:
+    faq, hot = files
+    _edit(
+        faq, 'source: "Bộ Y tế"\n    reviewed', 'source: "' + "Bộ Y tế " * 250 + '"\n    reviewed'
+    )
+    assert any("2000" in e.message for e in check(faq, hot).errors)
 
 
 def test_hot_reload_keeps_last_good_version(files: tuple[Path, Path]) -> None:
@@ -210,7 +219,7 @@ def test_button_titles_are_checked_and_used(files: tuple[Path, Path]) -> None:
     first_question = next(line for line in text.splitlines() if "question:" in line)
     _edit(faq, first_question, first_question + '\n    title: "' + "x" * 36 + '"')
     report = check(faq, hot)
-    assert any("title longer than 35" in e.message for e in report.errors), report.errors
+    assert any("title dài quá 35" in e.message for e in report.errors), report.errors
     _edit(faq, '"' + "x" * 36 + '"', '"Nút ngắn"')
     content = load(faq, hot)
     entry = next(e for e in content.entries.values() if e.title)

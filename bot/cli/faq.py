@@ -57,11 +57,21 @@ def check_cmd() -> None:
     """Validate faq.yaml and hotlines.yaml; exit 1 when there are errors."""
     s = _settings()
     report = check_content(s.faq_path, s.hotlines_path, today=_now(s).date())
-    for issue in report.issues:
+    overlaps = set(report.conflicts)
+    for issue in report.errors + [w for w in report.warnings if w not in overlaps]:
         click.echo(str(issue))
+    if report.conflicts:
+        click.echo(
+            f"Cách hỏi khớp với mục khác hơn mục của mình ({len(report.conflicts)} cặp mục; "
+            "trùng nhẹ giữa các chủ đề gần nhau là bình thường):"
+        )
+        for issue in report.conflicts:
+            click.echo(f"  {issue}")
     entries = len(report.content.entries) if report.content else 0
+    others = len(report.warnings) - len(report.conflicts)
     click.echo(
-        f"{len(report.errors)} error(s), {len(report.warnings)} warning(s), {entries} entries"
+        f"{len(report.errors)} lỗi, {others} cảnh báo, {len(report.conflicts)} cặp mục có cách hỏi "
+        f"gần nhau, {entries} mục"
     )
     if report.errors:
         sys.exit(1)

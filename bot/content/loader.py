@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import yaml
 
-from bot.content.lines import LineMap, load_strict
+from bot.content.lines import LineMap, describe_yaml_error, load_strict
 from bot.content.parse import Collector, parse_faq, parse_hotlines
 from bot.content.schema import District, FaqEntry, Hotline, Issue
 from bot.errors import ContentError
@@ -76,9 +76,10 @@ def _read(path: str | Path, c_file: str) -> tuple[bytes, object, Collector]:
     try:
         data = load_strict(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        collector.issues.append(Issue("error", c_file, line, "", f"invalid YAML: {exc}"))
+        line, why = describe_yaml_error(text, exc)
+        detail = str(getattr(exc, "problem", "") or exc).strip()
+        message = f"YAML sai cú pháp: {why} (chi tiết: {detail})"
+        collector.issues.append(Issue("error", c_file, line, "", message))
         data = None
     return raw, data, collector
 
@@ -100,9 +101,9 @@ def parse_files(faq_path: str | Path, hotlines_path: str | Path) -> Parsed:
         faq_raw, faq_data, faq_c = _read(faq_path, faq_file)
         hot_raw, hot_data, hot_c = _read(hotlines_path, hot_file)
     except OSError as exc:
-        return Parsed(
-            None, (Issue("error", getattr(exc, "filename", "") or "", None, "", str(exc)),)
-        )
+        name = getattr(exc, "filename", "") or ""
+        why = f"không đọc được tệp: {exc.strerror or exc}"
+        return Parsed(None, (Issue("error", name, None, "", why),))
     groups = load_groups()
     faq_version, entries = "", list[FaqEntry]()
     if faq_data is not None:
@@ -112,9 +113,9 @@ def parse_files(faq_path: str | Path, hotlines_path: str | Path) -> Parsed:
         hot_version, lines, districts = parse_hotlines(hot_data, hot_c)
     issues = faq_c.issues + hot_c.issues
     if faq_data is None and not faq_c.issues:
-        issues.append(Issue("error", faq_file, None, "", "file is empty"))
+        issues.append(Issue("error", faq_file, None, "", "tệp trống"))
     if hot_data is None and not hot_c.issues:
-        issues.append(Issue("error", hot_file, None, "", "file is empty"))
+        issues.append(Issue("error", hot_file, None, "", "tệp trống"))
     if any(i.level == "error" for i in issues):
         return Parsed(None, tuple(issues))
     aliases = _district_aliases(districts)
@@ -138,7 +139,7 @@ def load(faq_path: str | Path, hotlines_path: str | Path) -> Content:
     if parsed.content is None:
         first = parsed.errors[0]
         more = len(parsed.errors) - 1
-        suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+        suffix = f" (và {more} lỗi khác)" if more else ""
         raise ContentError(
             first.message + suffix, file=first.file, line=first.line, entry=first.entry
         )

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 
 Level = Literal["error", "warning"]
+LEVEL_NAMES = {"error": "lỗi", "warning": "cảnh báo"}  # how staff read them
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DAY_SETS = {"mon-fri": range(0, 5), "mon-sat": range(0, 6), "daily": range(0, 7)}
@@ -42,7 +43,8 @@ class Issue:
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
-        return f"{where}{f' [{self.entry}]' if self.entry else ''}: {self.level}: {self.message}"
+        level = LEVEL_NAMES[self.level]
+        return f"{where}{f' [{self.entry}]' if self.entry else ''}: {level}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "entry": self.entry, "message": self.message}
@@ -63,6 +65,7 @@ class FaqEntry:
     answer: str
     source: str
     title: str = ""  # the button title (Zalo allows 35 characters); empty: the question, cut
+    details: str = ""  # longer text sent when the resident presses "Xem thêm"; empty: no button
     references: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()

@@ -12,6 +12,8 @@ MAX_TEXT = 2000
 MAX_BUTTONS = 5
 MAX_TITLE = 35
 ELLIPSIS = "…"
+MORE_TITLE = "Xem thêm"
+MORE_COMMAND = "xemthem"  # "#xemthem <faq id>": the payload of the "Xem thêm" button
 
 
 def short(text: str, limit: int = MAX_TITLE) -> str:
@@ -50,12 +52,30 @@ def faq_button(entry: FaqEntry) -> Button:
     return Button(entry.title or short(entry.question), "query", f"#faq {entry.id}")
 
 
-def answer(entry: FaqEntry, related: Sequence[FaqEntry] = ()) -> Reply:
-    """An FAQ answer with its source, up to two follow-ups, the hotline and feedback buttons."""
-    text = f"{entry.answer.rstrip()}\n{wording.SOURCE.format(source=entry.source)}"
+def more_button(entry: FaqEntry) -> Button:
+    return Button(MORE_TITLE, "query", f"#{MORE_COMMAND} {entry.id}")
+
+
+def _follow_ups(entry: FaqEntry, related: Sequence[FaqEntry]) -> list[Button]:
     follow = [faq_button(r) for r in related[:2]]
-    follow += [Button(short(link.title), "url", link.url) for link in entry.links]
-    buttons = (*follow[:2], wording.CALL_HOTLINE, *feedback_buttons(entry.id))
+    return follow + [Button(short(link.title), "url", link.url) for link in entry.links]
+
+
+def answer(entry: FaqEntry, related: Sequence[FaqEntry] = ()) -> Reply:
+    """An FAQ answer with its source, "Xem thêm" when it has details, follow-ups, the hotline
+    and feedback buttons (five at most: with "Xem thêm", one follow-up instead of two)."""
+    text = f"{entry.answer.rstrip()}\n{wording.SOURCE.format(source=entry.source)}"
+    follow = _follow_ups(entry, related)
+    first = (more_button(entry), *follow[:1]) if entry.details else tuple(follow[:2])
+    buttons = (*first, wording.CALL_HOTLINE, *feedback_buttons(entry.id))
+    return fit(Reply(text, buttons))
+
+
+def details(entry: FaqEntry, related: Sequence[FaqEntry] = ()) -> Reply:
+    """The longer text behind "Xem thêm", with the same source, follow-ups and feedback."""
+    body = entry.details or entry.answer
+    text = f"{body.rstrip()}\n{wording.SOURCE.format(source=entry.source)}"
+    buttons = (*_follow_ups(entry, related)[:2], wording.CALL_HOTLINE, *feedback_buttons(entry.id))
     return fit(Reply(text, buttons))
 
 

@@ -18,6 +18,8 @@ DAY_NAMES = {"mon-fri": "thứ Hai–thứ Sáu", "mon-sat": "thứ Hai–thứ 
 
 WELCOME = (
     "Chào bạn! Đây là kênh hỏi đáp về tiêm vắc xin phòng COVID-19 của ngành Y tế tỉnh Nam Định.\n"
+    "Các câu trả lời theo hướng dẫn của Bộ Y tế trong chiến dịch tiêm chủng 2021–2022, "
+    "có ghi văn bản và ngày ban hành; nội dung được rà soát lần cuối ngày 02/12/2026.\n"
     "Bạn có thể hỏi bằng tiếng Việt có dấu hoặc không dấu, "
     'ví dụ: "tiêm xong bị sốt phải làm sao".\n'
     f"Khi khẩn cấp, hãy gọi ngay {EMERGENCY}."
