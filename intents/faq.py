@@ -13,7 +13,8 @@ from dataclasses import replace
 from bot.dialogue import actions, render, wording
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.turn import Bid, Turn
-from bot.language.analysis import join
+from bot.language.analysis import QUESTION, join
+from bot.language.normalise import Normalised
 from bot.model import Decision, Reply
 
 NAME = "faq"
@@ -22,14 +23,27 @@ SUGGEST_SPREAD = 15.0  # suggestions far below the best one only distract
 MAX_OTHERS = 2  # other questions of the same message offered as buttons
 
 
+def _asked(turn: Turn) -> list[Normalised]:
+    """Each thing the message asks: its question sentences, and the question clauses of a
+    sentence that asks two ("bà có tiêm được không, cần chuẩn bị gì ạ?")."""
+    parts: list[Normalised] = []
+    for sentence in turn.analysis.question_sentences:
+        parts.append(join(sentence))
+        asked = [c for c in sentence if c.role == QUESTION]
+        if len(asked) > 1:
+            parts += [c.norm for c in asked]
+    return parts
+
+
 def _others(turn: Turn, best: str) -> list[str]:
-    """Entries that other question sentences of the message ask about, confidently."""
-    sentences = turn.analysis.question_sentences
-    if len(sentences) < 2:
+    """Entries that other questions of the message ask about, confidently (with the context)."""
+    parts = _asked(turn)
+    if len(parts) < 2:
         return []
+    index, background = turn.content.index, turn.analysis.background
     found: list[str] = []
-    for sentence in sentences:
-        ranked = turn.content.index.match(join(sentence))
+    for part in parts:
+        ranked = index.rank([part], background)
         if turn.thresholds.confident(ranked) and ranked[0].faq_id not in (best, *found):
             found.append(ranked[0].faq_id)
     return found[:MAX_OTHERS]

@@ -7,6 +7,8 @@ from bot.dialogue.cues import only, phrases, rest
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.decide import decide, next_session
 from bot.dialogue.turn import Bid, Turn
+from bot.language.normalise import normalise
+from bot.language.phrases import PhraseSet
 from bot.model import Button, Decision, Reply
 
 NAME = "help"
@@ -93,12 +95,20 @@ def bid(turn: Turn) -> Bid | None:
     cues = phrases(CUES)
     if only(turn.norm, cues):
         return make_bid(90, menu(turn))
-    asked = turn.analysis.questions
-    if (
-        asked
-        and all(len(rest(c.norm, cues)) <= 3 for c in asked if cues.search(c.norm))
-        and any(cues.search(c.norm) for c in asked)
-        and not turn.confident
-    ):
+    if _asks_what_the_channel_does(turn, cues):
         return make_bid(85, menu(turn))  # "Chào ad, kênh này hỗ trợ được những gì ạ?"
     return None
+
+
+def _asks_what_the_channel_does(turn: Turn, cues: PhraseSet) -> bool:
+    """Every question of the message is about the channel itself: a help cue and nothing
+    about vaccination ("hướng dẫn đăng ký tiêm" is a question for the FAQ)."""
+    asked = [c for c in turn.analysis.questions if cues.search(c.norm)]
+    if not asked or len(asked) < len(turn.analysis.questions):
+        return False
+    domain = turn.content.index.domain
+    for clause in asked:
+        left = rest(clause.norm, cues)
+        if len(left) > 3 or domain.cues.search(normalise(" ".join(left))):
+            return False
+    return True

@@ -14,9 +14,9 @@ from bot.content.loader import Content, load
 from bot.content.parse import MAX_ANSWER
 from bot.content.validate import check
 from bot.dialogue import render
-from bot.dialogue.respond import respond
 from bot.dialogue.turn import Thresholds
 from bot.model import Decision, Session
+from intents import respond
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = Path(__file__).resolve().parent / "fixtures"

@@ -31,6 +31,8 @@ def when(text: str) -> tuple[bool, tuple[str, ...]]:
         "bố em không sốt, không đau đầu, nhưng giờ khó thở lắm",
         "không sốt, khó thở",
         "năm ngoái em bị hen, giờ tiêm xong khó thở quá",
+        "con em có tiền sử co giật, tiêm xong lại bị co giật",
+        "người ta bảo tiêm xong dễ mệt, nhưng giờ mẹ em khó thở thật",
     ],
 )
 def test_signs_now_are_emergencies(text: str) -> None:
@@ -62,6 +64,7 @@ def test_signs_in_the_past_are_history_not_emergencies(text: str) -> None:
         "em không khó thở, chỉ hơi mệt",
         "em khỏi covid 2 tháng nhưng leo cầu thang là hụt hơi",
         "tiem vac xin vao co an toan that khong",
+        "mẹ em xem facebook thấy người ta bảo tiêm xong bị liệt, bị đột quỵ nên sợ lắm",
     ],
 )
 def test_asked_about_or_denied_signs_are_neither(text: str) -> None:

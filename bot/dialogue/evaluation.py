@@ -115,8 +115,15 @@ def _label(p: Prediction) -> str:
 
 
 def _suggested(q: Query, p: Prediction) -> bool:
-    offered = {f"faq:{c['faq_id']}" for c in p["candidates"]}
-    return p["intent"] == "faq" and p["action"] == "clarify" and bool(offered & set(q.accepted))
+    """The right entry was offered: among the suggestions, or as the button for another
+    question of the message beside the answer to its best one."""
+    if p["intent"] != "faq":
+        return False
+    if p["action"] == "clarify":
+        offered = {f"faq:{c['faq_id']}" for c in p["candidates"]}
+    else:
+        offered = {f"faq:{i}" for i in p.get("others", ())}
+    return bool(offered & set(q.accepted))
 
 
 LENGTHS = (("≤ 80", 0, 80), ("81–160", 81, 160), ("> 160", 161, 10**9))

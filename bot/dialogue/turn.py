@@ -28,10 +28,10 @@ class Thresholds:
     scores lower than a short one, but a right entry stands out from the rest at any length.
     """
 
-    answer: float = 40.0
-    lead: float = 2.0
-    sure: float = 48.0
-    suggest: float = 22.0
+    answer: float = 30.0
+    lead: float = 12.0
+    sure: float = 40.0
+    suggest: float = 24.0
 
     def confident(self, candidates: list[Candidate]) -> bool:
         if not candidates or candidates[0].score < self.answer:

@@ -62,6 +62,19 @@ THANKS_CUES = (
     "chân thành",
     "biết ơn",
 )
+# Alone (with politeness), these acknowledge an answer: a thanks.
+ACKNOWLEDGEMENTS = (
+    "vâng",
+    "dạ vâng",
+    "hiểu rồi",
+    "đã hiểu",
+    "rõ rồi",
+    "được rồi",
+    "ok",
+    "tuyệt vời",
+    "tốt quá",
+    "hay quá",
+)
 # A clause that opens with one of these is a closing formula, not a question.
 CLOSING_OPENERS = (
     "chúc",
@@ -245,8 +258,13 @@ def _role(norm: Normalised, asked: bool, sentence_role: str | None) -> str:
     g, t = _covered(norm, greet), _covered(norm, thanks)
     if g and _only_address(tokens, g):
         return GREETING
-    if t and (_only_address(tokens, t) or (min(t) <= 2 and not asked)):
+    if t and (
+        _only_address(tokens, t) or (min(t) <= 2 and not _is_question(norm, asked, questions))
+    ):
         return THANKS  # "Em cảm ơn ad đã trả lời tận tình ạ"
+    acks = _covered(norm, _acknowledgements())
+    if acks and _only_address(tokens, acks):
+        return THANKS  # "vâng em hiểu rồi ạ"
     first = [s for s, _, _ in openers.spans(norm) if s <= 1]
     if first and not _is_question(norm, asked, questions):
         return THANKS
@@ -418,6 +436,11 @@ def _peel(norm: Normalised) -> tuple[Normalised | None, Normalised, Normalised |
     core = part(tokens[head:tail])
     assert core is not None
     return part(tokens[:head]), core, part(tokens[tail:])
+
+
+@lru_cache(maxsize=1)
+def _acknowledgements() -> PhraseSet:
+    return PhraseSet.of(ACKNOWLEDGEMENTS)
 
 
 @lru_cache(maxsize=1)

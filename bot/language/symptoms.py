@@ -33,6 +33,8 @@ class Rules:
     present: PhraseSet
     recovered: PhraseSet
     hypothetical: PhraseSet
+    hearsay: PhraseSet
+    after_injection: PhraseSet
     fever_words: PhraseSet
     child_words: PhraseSet
     persisting: PhraseSet
@@ -76,6 +78,8 @@ def load_rules(path: str | None = None) -> Rules:
         present=PhraseSet.of(data.get("present", ()), strict_short=True),
         recovered=PhraseSet.of(data.get("recovered", ())),
         hypothetical=PhraseSet.of(data.get("hypothetical", ()), strict_short=True),
+        hearsay=PhraseSet.of(data.get("hearsay", ())),
+        after_injection=PhraseSet.of(data.get("after_injection", ())),
         fever_words=PhraseSet.of(fever.get("words", ())),
         child_words=PhraseSet.of(fever.get("child_words", ())),
         persisting=PhraseSet.of(fever.get("persisting", ())),
@@ -148,33 +152,41 @@ def _signs_in(clause: Clause, rules: Rules) -> list[tuple[int, str]]:
     return out
 
 
+def _then(state: str, mark: str) -> str:
+    """The tense after a marker: what others say stays hearsay through "tiêm xong" (only a
+    time word such as "giờ" brings it back to now)."""
+    if state == "hearsay" and mark == "after":
+        return state
+    return "now" if mark == "after" else mark
+
+
 def _walk(analysis: Analysis, rules: Rules) -> list[Sign]:
-    """Every sign with its tense: a sentence is read left to right, `past` and `present`
-    phrases switching what follows; a later `recovered` makes all before it history."""
+    """Every sign with its tense: a sentence is read left to right, `past`, `present` and
+    `hearsay` phrases switching what follows; a later `recovered` makes all before it history;
+    what others say ("người ta bảo tiêm xong bị liệt") is no report at all."""
     signs: list[Sign] = []
     recoveries: list[tuple[int, int]] = []
     state, sentence = "now", -1
     for k, clause in enumerate(analysis.clauses):
         if clause.sentence != sentence:
             state, sentence = "now", clause.sentence
+        norm = clause.norm
         marks = sorted(
-            [
-                (s, "past")
-                for s in _starts(clause.norm, rules.past)
-                if not _negated(clause.norm, s, rules)
-            ]
-            + [(s, "now") for s in _starts(clause.norm, rules.present)]
+            [(s, "past") for s in _starts(norm, rules.past) if not _negated(norm, s, rules)]
+            + [(s, "now") for s in _starts(norm, rules.present)]
+            + [(s, "after") for s in _starts(norm, rules.after_injection)]
+            + [(s, "hearsay") for s in _starts(norm, rules.hearsay)]
         )
-        recoveries += [(k, s) for s in _starts(clause.norm, rules.recovered)]
-        found = _signs_in(clause, rules)
-        for start, phrase in found:
+        recoveries += [(k, s) for s in _starts(norm, rules.recovered)]
+        for start, phrase in _signs_in(clause, rules):
             when = state
             for pos, mark in marks:
                 if pos <= start:
-                    when = mark
-            signs.append(Sign(phrase, k, start, when))
-        if marks:
-            state = marks[-1][1]
+                    when = _then(when, mark)
+            if when != "hearsay":
+                signs.append(Sign(phrase, k, start, when))
+        for _, mark in marks:
+            state = _then(state, mark)
     if recoveries:
         last = max(recoveries)
         signs = [
