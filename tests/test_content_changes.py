@@ -60,8 +60,9 @@ def runtime(redis_url: str, files: Path) -> Runtime:
         "INSTANCE_PATH": str(files / "instance"),
     }
     rt = Runtime(settings_from(env))
-    for name, role in (("chi", "staff"), ("hoa", "staff"), ("dung", "reviewer"), ("lan", "reviewer"),
-                       ("an", "officer")):  # fmt: skip
+    people = (("chi", "staff"), ("hoa", "staff"), ("dung", "reviewer"), ("lan", "reviewer"),
+              ("an", "officer"))  # fmt: skip
+    for name, role in people:
         if accounts.named_account(rt, name) is None:  # the API tokens' console accounts
             accounts.add_user(rt, name, role, "mật-khẩu-đủ-dài-2021", by="test")
     return rt
