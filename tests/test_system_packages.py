@@ -46,7 +46,11 @@ def make_file(path: Path) -> None:
 
 
 def run(tmp_path: Path, root: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SYSTEM_ROOT": str(root), "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "SYSTEM_ROOT": str(root),
+        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+    }
     return subprocess.run([str(SCRIPT)], env=env, capture_output=True, text=True, timeout=30)
 
 
