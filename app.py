@@ -12,7 +12,7 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from bot import logs
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings_or_exit
 from bot.services.runtime import Runtime
 
 log = logging.getLogger("bot")
@@ -20,7 +20,7 @@ log = logging.getLogger("bot")
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app; `test_config` (environment-style names) wins over the environment."""
-    settings = load_settings(test_config)
+    settings = load_settings_or_exit(test_config)
     logs.configure(settings.log_level)
     instance = settings.instance_dir.resolve()
     app = Flask(__name__, instance_path=str(instance))

@@ -160,6 +160,8 @@ class Bench:
             "REDIS_KEY_PREFIX": PREFIX,
             "INSTANCE_PATH": str(self.dir / "instance"),
             "ZALO_APP_ID": APP_ID,
+            "ZALO_APP_SECRET": "bench-app-secret",
+            "ZALO_REFRESH_TOKEN": "bench-refresh",
             "ZALO_OA_SECRET_KEY": OA_SECRET,
             "LOG_LEVEL": "INFO",
         }

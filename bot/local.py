@@ -23,7 +23,7 @@ from types import FrameType
 from typing import IO, Any
 
 from bot import logs
-from bot.config import child_environment, load_settings
+from bot.config import child_environment, load_settings_or_exit
 from bot.store.client import EmbeddedRedis
 
 log = logging.getLogger("bot.local")
@@ -111,7 +111,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main() -> int:
-    settings = load_settings()
+    settings = load_settings_or_exit()
     logs.configure(settings.log_level)
     instance = settings.instance_dir.resolve()
     port = settings.port

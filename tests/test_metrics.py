@@ -27,6 +27,8 @@ def app(redis_url: str, tmp_path: Path) -> Flask:
             "REDIS_KEY_PREFIX": "mt:",
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "ZALO_APP_ID": APP_ID,
+            "ZALO_APP_SECRET": "app-secret",
+            "ZALO_REFRESH_TOKEN": "seed-refresh",
             "ZALO_OA_SECRET_KEY": OA_SECRET,
             "SECRET_KEY": "test",
         }
@@ -122,6 +124,7 @@ def test_token_gauges_outside_local_mode(redis_url: str, tmp_path: Path) -> None
             "REDIS_URL": redis_url,
             "INSTANCE_PATH": str(tmp_path),
             "ZALO_APP_ID": APP_ID,
+            "ZALO_APP_SECRET": "app-secret",
             "ZALO_ACCESS_TOKEN": "seed-access",
             "ZALO_REFRESH_TOKEN": "seed-refresh",
             "SECRET_KEY": "t",

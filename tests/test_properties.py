@@ -52,6 +52,8 @@ def app(redis_url: str, tmp_path: Path) -> Flask:
             "REDIS_KEY_PREFIX": "prop:",
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "ZALO_APP_ID": APP_ID,
+            "ZALO_APP_SECRET": "app-secret",
+            "ZALO_REFRESH_TOKEN": "seed-refresh",
             "ZALO_OA_SECRET_KEY": OA_SECRET,
             "FAQ_PATH": str(FAQ),
             "HOTLINES_PATH": str(HOTLINES),
