@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from app import create_app
 from tests.integration.conftest import FakeZalo
 
@@ -23,8 +25,32 @@ def test_zalo_tokens_shows_state_without_secrets(
     bot_env: dict[str, str], fake_zalo: FakeZalo
 ) -> None:
     app = create_app(bot_env)
+    for args in (["zalo", "tokens"], ["zalo", "tokens", "--json"]):
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 0, result.output
+        assert bot_env["ZALO_ACCESS_TOKEN"] not in result.output
+        assert bot_env["ZALO_REFRESH_TOKEN"] not in result.output
+    assert '"status": "ok"' in result.output and '"since"' in result.output
+
+
+def test_zalo_tokens_says_which_pair_is_in_use_and_since_when(
+    bot_env: dict[str, str], fake_zalo: FakeZalo
+) -> None:
+    app = create_app(bot_env)
+    rt = app.extensions["bot"]
+    rt.tokens.access_token()  # seeded from the environment now
+    since = rt.tokens.state()["since"]
+    shown = datetime.fromtimestamp(since, rt.settings.timezone).strftime("%d/%m/%Y %H:%M")
     result = app.test_cli_runner().invoke(args=["zalo", "tokens"])
     assert result.exit_code == 0, result.output
-    assert '"status"' in result.output
-    assert bot_env["ZALO_ACCESS_TOKEN"] not in result.output
-    assert bot_env["ZALO_REFRESH_TOKEN"] not in result.output
+    assert "Trạng thái: dùng được" in result.output
+    assert (
+        f"Đang dùng: cặp mã trong biến môi trường (ZALO_ACCESS_TOKEN/ZALO_REFRESH_TOKEN), từ {shown}"
+        in result.output
+    )
+    assert "Chưa làm mới lần nào" in result.output
+
+    # A different pair in the environment (a restart with new settings) replaces it once.
+    newer = create_app({**bot_env, "ZALO_ACCESS_TOKEN": "access-2", "ZALO_REFRESH_TOKEN": "r-2"})
+    assert newer.extensions["bot"].tokens.access_token() == "access-2"
+    assert newer.extensions["bot"].tokens.state()["since"] >= since
