@@ -135,8 +135,6 @@ def main() -> int:
 
 
 def serve(settings: Any, sock: socket.socket, sandbox: str) -> int:
-    from werkzeug.serving import make_server
-
     signal.signal(signal.SIGTERM, _interrupt)
     embedded = None if settings.redis_url else EmbeddedRedis(settings.instance_dir)
     url = settings.redis_url or embedded.ensure_running()  # type: ignore[union-attr]
@@ -146,9 +144,9 @@ def serve(settings: Any, sock: socket.socket, sandbox: str) -> int:
     )
     try:
         from app import create_app
+        from bot.web.local_server import serve as serve_app
 
         app = create_app({"REDIS_URL": url})
-        server = make_server(HOST, settings.port, app, threaded=True, fd=sock.fileno())
         log.info(
             "bot running",
             extra={
@@ -158,7 +156,7 @@ def serve(settings: Any, sock: socket.socket, sandbox: str) -> int:
             },
         )
         with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
+            serve_app(app, sock)
     finally:
         worker.terminate()
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from intents import (
+    district,
     emergency,
     fallback,
     faq,
@@ -28,6 +29,7 @@ REGISTRY: tuple[ModuleType, ...] = (
     help,
     greeting,
     thanks,
+    district,
     faq,
     fallback,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogue import wording
+from bot.dialogue import render, wording
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.decide import decide, next_session
 from bot.dialogue.turn import Bid, Turn
@@ -17,9 +17,10 @@ def bid(turn: Turn) -> Bid | None:
     if turn.command is not None:
         reply = Reply(wording.UNKNOWN_COMMAND)
     elif misses >= 2:
-        reply = Reply(wording.FALLBACK_AGAIN, (wording.CALL_HOTLINE,))
+        topics = render.main_topics(turn.content.groups, first=(wording.CALL_HOTLINE,))
+        reply = Reply(wording.FALLBACK_AGAIN, topics)
     else:
-        reply = Reply(wording.FALLBACK)
+        reply = Reply(wording.FALLBACK, render.main_topics(turn.content.groups))
     effects = () if turn.command else (Effect("log_unanswered", {"text": mask_numbers(turn.text)}),)
     best = turn.candidates[0].score if turn.candidates and not turn.command else 0.0
     session = next_session(turn, NAME, misses=misses)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogue import wording
+from bot.dialogue import render, wording
 from bot.dialogue.cues import only, phrases, starts_with
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.decide import decide
@@ -20,4 +20,5 @@ def bid(turn: Turn) -> Bid | None:
     score = 95.0 if only(turn.norm, cues) else 40.0 if starts_with(turn.norm, cues) else 0.0
     if not score:
         return None
-    return make_bid(score, decide(turn, NAME, Reply(wording.GREETING)))
+    reply = Reply(wording.GREETING, render.main_topics(turn.content.groups))
+    return make_bid(score, decide(turn, NAME, reply))

@@ -14,11 +14,24 @@ def test_chat_answers_in_the_terminal_and_buttons_can_be_pressed(redis_url: str,
     result = runner.invoke(args=["chat", "--user", "912345678901234500"],
                            input="tiem xong bi sot phai lam sao\n/1\n")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "Nothing is sent to Zalo" in result.output
+    assert "Không gửi gì tới Zalo" in result.output
     answers = [line for line in result.output.splitlines() if line.startswith("bot> ")]
     assert len(answers) == 2
     assert "sốt" in answers[0].lower()
     assert answers[1] != answers[0]  # the first button led somewhere else
+
+
+def test_chat_says_when_there_is_no_such_button(redis_url: str, tmp_path) -> None:
+    app = create_app({"REDIS_URL": redis_url, "INSTANCE_PATH": str(tmp_path), "ZALO_APP_ID": ""})
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["chat", "--user", "912345678901234501"], input="/9\nxin chào\n/9\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Không có lựa chọn số 9: tin nhắn trước không có nút nào." in result.output
+    assert "Không có lựa chọn số 9: tin nhắn trước có 5 nút (/1 đến /5)." in result.output
+    answers = [line for line in result.output.splitlines() if "bot> " in line]
+    assert len(answers) == 1  # only "xin chào" reached the bot
 
 
 def test_zalo_tokens_shows_state_without_secrets(
