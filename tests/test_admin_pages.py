@@ -237,6 +237,7 @@ def test_content_tester_shows_the_decision(app: Flask, rt: Runtime) -> None:
     assert 'id="reply-preview"' in page and "Nguồn:" in page
     emergency = text_of(post(staff, "/admin/content/test", {"text": "tiêm xong bị khó thở"}))
     assert "<code>emergency</code>" in emergency and "115" in emergency
+    assert "Khẩn cấp: phản ứng nặng sau tiêm" in emergency  # the intent named in Vietnamese
     audit = [(e["who"], e["action"]) for e in accounts.audit_entries(rt)]
     assert ("staff", "content.test") in audit
     assert all("khó thở" not in str(e) for e in accounts.audit_entries(rt))  # no resident text
