@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from pathlib import Path
 
@@ -101,6 +102,23 @@ def test_show_json_contract(runner: FlaskCliRunner) -> None:
         plain.exit_code == 0 and "Trạng thái: Bản nháp" in plain.output and "#huy" in plain.output
     )
     assert run(runner, "show", "42").exit_code == 1
+
+
+def test_show_reads_in_vietnamese_with_local_dates(app: Flask, runner: FlaskCliRunner) -> None:
+    bid = create(runner, "--at", "14/08/2031 07:30")
+    assert run(runner, "approve", bid, "--by", "Bình").exit_code == 0
+    from bot.services.broadcasts import run_broadcasts_once
+
+    run_broadcasts_once(app.extensions["bot"])  # not yet due: nothing changes
+    shown = run(runner, "show", bid).output
+    assert "Giờ gửi: 14/08/2031 07:30" in shown and "Sẽ gửi lúc 07:30 ngày 14/08/2031." in shown
+    assert "Trạng thái: Chờ đến giờ gửi" in shown
+    history = shown.split("Lịch sử:\n", 1)[1]
+    line = r"^  \d\d/\d\d/\d{4} \d\d:\d\d — Bình: lên lịch gửi \(gửi lúc 14/08/2031 07:30\)$"
+    assert re.search(line, history, re.MULTILINE)
+    assert not re.search(r"\d{12,}", shown)  # never epoch milliseconds
+    for english in ("status", "history", "created", "scheduled", "approve with"):
+        assert english not in shown
 
 
 def test_full_cycle_list_preview_report_csv(app: Flask, runner: FlaskCliRunner) -> None:

@@ -140,7 +140,8 @@ def show_command(broadcast_id: str, as_json: bool) -> None:
         at = clock.local(int(str(entry["at"])), tz)
         action = HISTORY.get(str(entry["action"]), str(entry["action"]))
         detail = f" ({entry['detail']})" if entry["detail"] else ""
-        click.echo(f"  {at} — {entry['by']}: {action}{detail}")
+        who = "hệ thống" if entry["by"] == "worker" else entry["by"]
+        click.echo(f"  {at} — {who}: {action}{detail}")
 
 
 HISTORY = {
