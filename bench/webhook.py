@@ -24,7 +24,7 @@ from flask import Flask, Response, jsonify, request
 from bot.config import child_environment, settings_from
 from bot.store.inbound import Inbound
 from bot.store.keys import Keys
-from bot.zalo.fake_events import APP_ID, OA_SECRET, new_user_id, sign_event, text_event
+from tests.fakezalo.events import APP_ID, OA_SECRET, new_user_id, sign_event, text_event
 from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from bot.store.broadcast_recipients import Recipients, RecipientState
 from bot.store.broadcasts import BroadcastStore
 from bot.store.keys import Keys
 from bot.store.metrics import Histogram, Metrics
-from bot.zalo.fake_events import APP_ID, OA_SECRET, sign_event, text_event
+from tests.fakezalo.events import APP_ID, OA_SECRET, sign_event, text_event
 from tests.redis_server import client_for
 
 

@@ -18,7 +18,7 @@ from bot.errors import TokenUnavailable, ZaloRetryable
 from bot.store.keys import Keys
 from bot.store.tokens import TokenStore
 from bot.zalo import oauth
-from bot.zalo.fake_server import FakeZalo
+from tests.fakezalo.server import FakeZalo
 from tests.redis_server import client_for
 
 KEYS = Keys("t:")

@@ -21,9 +21,9 @@ from bot.services.runtime import Runtime
 from bot.services.subscriptions import apply_effect
 from bot.store.broadcast_recipients import Recipients
 from bot.zalo.client import ZaloClient
-from bot.zalo.fake_events import new_user_id, text_event
-from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
+from tests.fakezalo.events import new_user_id, text_event
+from tests.fakezalo.server import FakeZalo
 from tests.integration.conftest import post_event, run_worker, wait_until
 
 DAY_MS = 24 * 3600 * 1000
