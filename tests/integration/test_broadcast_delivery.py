@@ -212,9 +212,13 @@ def test_quiet_hours_pause_and_resume(env: dict[str, str], fake_zalo: FakeZalo) 
     assert fake_zalo.texts_to(user) == [] and svc.get(rt, bid).status == "scheduled"
     morning = night.replace(hour=7, minute=0) + timedelta(days=1)
     due = rt.redis.zscore(rt.keys.broadcasts_due(), bid)
-    assert due == ms(morning)
-    drain(rt, now=morning - timedelta(minutes=1))  # still quiet: nothing due yet
+    # Looked at again within a minute (a changed BROADCAST_QUIET_HOURS applies), never later
+    # than the morning.
+    assert due == ms(night + timedelta(minutes=1)) < ms(morning)
+    drain(rt, now=morning - timedelta(minutes=1))  # still quiet: nothing sent yet
     assert fake_zalo.texts_to(user) == []
+    paused = [h for h in report.show(rt, bid)["history"] if h["action"] == "paused"]
+    assert len(paused) == 1  # said once, not at every look
     drain(rt, now=morning + timedelta(minutes=1))
     assert len(fake_zalo.texts_to(user)) == 1 and svc.get(rt, bid).status == "done"
 
