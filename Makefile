@@ -15,11 +15,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m bot.local
 
-# The whole suite on one redis-server, then the integration suite again on a three-master
-# Redis Cluster (the fixtures start it), so the same code is proven on both.
+# The system packages the tests use (installed when root, else the apt-get line and a stop),
+# the whole suite on one redis-server, then the integration suite again on a three-master
+# Redis Cluster (the fixtures start it), so the same code is proven on both; the second stage
+# runs even when the first fails, and either failing fails the target.
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
-	TEST_REDIS=cluster $(PY) -m pytest $(PYTEST_ARGS) tests/integration
+	./.ci/system-packages
+	status=0; \
+	$(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	TEST_REDIS=cluster $(PY) -m pytest $(PYTEST_ARGS) tests/integration || status=$$?; \
+	exit $$status
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from bot import logs
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings_or_exit
 from bot.services.runtime import Runtime
 
 log = logging.getLogger("bot")
@@ -20,7 +21,7 @@ log = logging.getLogger("bot")
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app; `test_config` (environment-style names) wins over the environment."""
-    settings = load_settings(test_config)
+    settings = load_settings_or_exit(test_config)
     logs.configure(settings.log_level)
     instance = settings.instance_dir.resolve()
     app = Flask(__name__, instance_path=str(instance))
@@ -69,11 +70,17 @@ _announced = False
 
 
 def _announce(settings: Settings) -> None:
+    """How this process runs, in the log: at info for the web app, at debug under a `flask`
+    command, whose output is its answer (the worker logs its own start)."""
     global _announced
     if _announced:
         return
     _announced = True
+    level = logging.DEBUG if click.get_current_context(silent=True) is not None else logging.INFO
     if settings.local_mode:
-        log.info("local mode: no Zalo credentials, nothing is sent to Zalo; replies go to /sandbox")
+        log.log(
+            level,
+            "local mode: no Zalo credentials, nothing is sent to Zalo; replies go to /sandbox",
+        )
     if not settings.redis_url:
-        log.info("REDIS_URL unset: using the embedded redis-server under instance/")
+        log.log(level, "REDIS_URL unset: using the embedded redis-server under instance/")

@@ -53,7 +53,7 @@ class Row:
 def fake_zalo() -> Iterator[str]:
     """The fake Zalo in its own process, so its HTTP handling does not share our interpreter."""
     port = free_port()
-    args = [sys.executable, "-m", "bot.zalo.fake_server", "--port", str(port), "--app-secret",
+    args = [sys.executable, "-m", "tests.fakezalo.server", "--port", str(port), "--app-secret",
             APP_SECRET, "--access-token", ACCESS, "--refresh-token", REFRESH]  # fmt: skip
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -99,7 +99,7 @@ class FakeRecords:
 
 
 def runtime(redis_url: str, fake_url: str, rate: float) -> Runtime:
-    from bot.zalo.fake_events import APP_ID
+    from tests.fakezalo.events import APP_ID
 
     env = {
         "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": "bench:", "ZALO_APP_ID": APP_ID,

@@ -24,7 +24,7 @@ from flask import Flask
 from bot.config import Settings, child_environment, settings_from
 from bot.store.client import Redis
 from bot.store.keys import Keys
-from bot.zalo.fake_events import APP_ID, OA_SECRET
+from tests.fakezalo.events import APP_ID, OA_SECRET
 from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ class Sent:
 
 def _serve_fake(conn: Connection) -> None:
     """Child process: run the fake Zalo and answer control calls until told to stop."""
-    from bot.zalo.fake_server import FakeZalo
+    from tests.fakezalo.server import FakeZalo
 
     fake = FakeZalo(
         app_id=APP_ID, app_secret=APP_SECRET, access_token=ACCESS, refresh_token=REFRESH

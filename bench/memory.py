@@ -17,7 +17,7 @@ from bot.model import Session
 from bot.store.keys import Keys
 from bot.store.residents import Residents
 from bot.store.subscriptions import Subscriptions, member
-from bot.zalo.fake_events import OA_SECRET, new_user_id, sign_event, text_event
+from tests.fakezalo.events import OA_SECRET, new_user_id, sign_event, text_event
 
 BARE = "bench.webhook:bare_app()"
 TEXTS = ("tiêm mũi 3 ở đâu", "sau tiêm bị sốt phải làm sao", "ai không được tiêm vắc xin", "chào")

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from bench.harness import Sent, Stack, percentile, show, wait_until
 from bot.store.inbound import partition_of
 from bot.store.keys import Keys
-from bot.zalo.fake_events import OA_SECRET, new_user_id, sign_event, text_event
+from tests.fakezalo.events import OA_SECRET, new_user_id, sign_event, text_event
 
 DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev-queries.yaml"
 FALLBACK_TEXTS = ("tiêm mũi 3 ở đâu", "sau tiêm bị sốt phải làm sao", "ai không được tiêm vắc xin")

@@ -29,7 +29,7 @@ from bot.services.runtime import Runtime
 from bot.store.inbound import Inbound, partition_of
 from bot.store.keys import INBOUND_GROUP, Keys
 from bot.store.subscriptions import Subscriptions
-from bot.zalo.fake_events import new_user_id
+from tests.fakezalo.events import new_user_id
 
 MAX_SECONDS = 600
 MEMORY_TOLERANCE_KIB = 10 * 1024  # growth allowed per process between early and late samples

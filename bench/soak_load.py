@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import requests
 
 from bench.harness import percentile
-from bot.zalo.fake_events import OA_SECRET, new_user_id, sign_event, text_event
+from tests.fakezalo.events import OA_SECRET, new_user_id, sign_event, text_event
 
 TEXTS = (
     "tiêm mũi 3 ở đâu",

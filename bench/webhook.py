@@ -24,7 +24,7 @@ from flask import Flask, Response, jsonify, request
 from bot.config import child_environment, settings_from
 from bot.store.inbound import Inbound
 from bot.store.keys import Keys
-from bot.zalo.fake_events import APP_ID, OA_SECRET, new_user_id, sign_event, text_event
+from tests.fakezalo.events import APP_ID, OA_SECRET, new_user_id, sign_event, text_event
 from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +160,8 @@ class Bench:
             "REDIS_KEY_PREFIX": PREFIX,
             "INSTANCE_PATH": str(self.dir / "instance"),
             "ZALO_APP_ID": APP_ID,
+            "ZALO_APP_SECRET": "bench-app-secret",
+            "ZALO_REFRESH_TOKEN": "bench-refresh",
             "ZALO_OA_SECRET_KEY": OA_SECRET,
             "LOG_LEVEL": "INFO",
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -283,10 +284,33 @@ def _cross_checks(v: Mapping[str, Any]) -> list[str]:
         problems.append("AUDIT_RETENTION_DAYS must be at least 365 (a year)")
     if "zalo_send_rate" in v and v["zalo_send_rate"] <= 0:
         problems.append("ZALO_SEND_RATE must be positive")
-    has_token = v.get("zalo_access_token") or v.get("zalo_refresh_token")
-    if has_token and not v.get("zalo_app_id"):
-        problems.append("ZALO_ACCESS_TOKEN/ZALO_REFRESH_TOKEN given without ZALO_APP_ID")
-    return problems
+    return problems + _zalo_checks(v)
+
+
+# Any of these set means a real Official Account is meant: then the bot needs all it takes to
+# talk to Zalo, or it would half-work (local mode by mistake, or Zalo mode that cannot refresh).
+ZALO_SETTINGS = ("zalo_app_id", "zalo_app_secret", "zalo_oa_secret_key", "zalo_access_token",
+                 "zalo_refresh_token")  # fmt: skip
+
+
+def _zalo_checks(v: Mapping[str, Any]) -> list[str]:
+    """What is missing when Zalo settings are given in part; nothing for none or all.
+
+    ZALO_OA_SECRET_KEY may follow later: Zalo shows it only once the webhook URL is saved, and
+    until then the webhook answers 200 and processes nothing (the contract of the first setup).
+    """
+    given = [OPTIONS[k].env for k in ZALO_SETTINGS if v.get(k)]
+    if not given:
+        return []
+    missing = [OPTIONS[k].env for k in ("zalo_app_id", "zalo_app_secret") if not v.get(k)]
+    if not (v.get("zalo_access_token") or v.get("zalo_refresh_token")):
+        missing.append("ZALO_REFRESH_TOKEN (and ZALO_ACCESS_TOKEN, if you have one)")
+    if not missing:
+        return []
+    return [f"{name} is missing" for name in missing] + [
+        f"(Zalo settings are given: {', '.join(given)}. Set the missing ones to talk to Zalo, "
+        "or unset every ZALO_ variable to run in local mode.)"
+    ]
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -296,6 +320,20 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     for key, value in (overrides or {}).items():
         env[key] = "" if value is None else str(value)
     return settings_from(env)
+
+
+def load_settings_or_exit(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """load_settings for a process start: an invalid configuration prints its list of problems
+    on stderr and exits, without a Python traceback before it.
+
+    The exit code is gunicorn's "worker failed to boot" (3), so its master stops instead of
+    starting workers that would fail the same way again and again.
+    """
+    try:
+        return load_settings(overrides)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(3) from None
 
 
 def settings_fields() -> list[str]:

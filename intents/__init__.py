@@ -13,6 +13,7 @@ from bot.dialogue.arbiter import Registry
 from bot.dialogue.arbiter import respond as _respond
 from bot.model import Decision
 from intents import (
+    district,
     emergency,
     fallback,
     faq,
@@ -38,6 +39,7 @@ REGISTRY = Registry(
         help,
         greeting,
         thanks,
+        district,
         more,
         faq,
         fallback,

@@ -6,7 +6,7 @@ travel, after-effects) is outside this channel: the reply says so and where to a
 
 from __future__ import annotations
 
-from bot.dialogue import wording
+from bot.dialogue import render, wording
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.decide import decide, next_session
 from bot.dialogue.turn import Bid, Turn
@@ -27,9 +27,10 @@ def bid(turn: Turn) -> Bid | None:
     elif covid_other:
         reply = Reply(wording.COVID_NOT_VACCINATION, (wording.CALL_HOTLINE,))
     elif misses >= 2:
-        reply = Reply(wording.FALLBACK_AGAIN, (wording.CALL_HOTLINE,))
+        topics = render.main_topics(turn.content.groups, first=(wording.CALL_HOTLINE,))
+        reply = Reply(wording.FALLBACK_AGAIN, topics)
     else:
-        reply = Reply(wording.FALLBACK)
+        reply = Reply(wording.FALLBACK, render.main_topics(turn.content.groups))
     did = COVID_OTHER if covid_other else "fallback"
     effects = (
         ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogue import wording
+from bot.dialogue import render, wording
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.decide import decide
 from bot.dialogue.turn import Bid, Turn
@@ -17,8 +17,10 @@ def bid(turn: Turn) -> Bid | None:
     if turn.command or not a.greets:
         return None
     if a.social_only:
-        return make_bid(95.0, decide(turn, NAME, Reply(wording.GREETING)))
-    if a.opens_with == GREETING and not a.questions and not turn.confident:
-        # "Chào ad, em ở Hải Hậu, mới theo dõi trang": an introduction, nothing asked
-        return make_bid(30.0, decide(turn, NAME, Reply(wording.GREETING)))
-    return None
+        score = 95.0
+    elif a.opens_with == GREETING and not a.questions and not turn.confident:
+        score = 30.0  # "Chào ad, em ở Hải Hậu, mới theo dõi trang": an introduction, nothing asked
+    else:
+        return None
+    reply = Reply(wording.GREETING, render.main_topics(turn.content.groups))
+    return make_bid(score, decide(turn, NAME, reply))

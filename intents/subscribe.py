@@ -6,9 +6,9 @@ from bot.dialogue import actions, wording
 from bot.dialogue.cues import phrases
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.decide import decide
-from bot.dialogue.topics import command_target, topic_in
+from bot.dialogue.topics import TOPIC_WORDS, command_target, topic_in
 from bot.dialogue.turn import Bid, Turn
-from bot.model import Effect, Reply
+from bot.model import Button, Decision, Effect, Reply
 
 NAME = "subscribe"
 CUES = (
@@ -35,6 +35,7 @@ CUES = (
 )
 # "nhắn tin ủng hộ quỹ" and "cú pháp nhắn tin" are about the Vaccine Fund's SMS, not news
 ELSEWHERE = ("ủng hộ", "quỹ", "cú pháp", "sms", "1408")
+NEWS_NAMED = tuple(w for w in TOPIC_WORDS["tin-tuc"] if w != "tin")
 NEGATIONS = ("không", "đừng", "thôi", "hủy", "dừng", "ngừng", "bỏ", "chưa", "chẳng")
 
 
@@ -79,5 +80,25 @@ def bid(turn: Turn) -> Bid | None:
         return None
     if phrases(ELSEWHERE, True).search(turn.norm):
         return None
-    topic = topic_in(turn) or "tin-tuc"
+    topic = _named_topic(turn)
+    if topic is None:
+        return make_bid(93, _ask_topic(turn))
     return make_bid(93, actions.subscribe(turn, topic, turn.district))
+
+
+def _named_topic(turn: Turn) -> str | None:
+    """The topic the message names; the bare "tin" of "nhận tin" only says "subscribe"."""
+    topic = topic_in(turn)
+    if topic == "tin-tuc" and not phrases(NEWS_NAMED).search(turn.norm):
+        return None
+    return topic
+
+
+def _ask_topic(turn: Turn) -> Decision:
+    """ "đăng ký nhận tin" names no topic: ask which, one button per topic."""
+    where = f" {turn.district}" if turn.district else ""
+    buttons = tuple(
+        Button(title, "query", f"#dangky {slug}{where}")
+        for slug, title in wording.TOPIC_BUTTONS.items()
+    )
+    return decide(turn, NAME, Reply(wording.ASK_TOPIC, buttons), outcome="clarified")

@@ -146,13 +146,13 @@ def test_roles_limit_what_each_token_may_do(client: FlaskClient) -> None:
 def test_self_approval_is_refused_even_with_an_approver_token(client: FlaskClient) -> None:
     bid = draft(client)  # created by An (officer token)
     resp = client.post(f"/admin/api/broadcasts/{bid}/approve", headers=auth("an-approver"))
-    assert resp.status_code == 403 and "another officer" in resp.get_json()["error"]
+    assert resp.status_code == 403 and "cần một cán bộ khác duyệt" in resp.get_json()["error"]
 
 
 def test_errors_map_to_statuses(client: FlaskClient) -> None:
     bad = client.post("/admin/api/broadcasts", json={"topic": "xo-so", "text": "x"},
                       headers=auth("officer"))  # fmt: skip
-    assert bad.status_code == 400 and "unknown topic" in bad.get_json()["error"]
+    assert bad.status_code == 400 and "không có chủ đề" in bad.get_json()["error"]
     not_json = client.post("/admin/api/broadcasts", data="x", headers=auth("officer"))
     assert not_json.status_code == 400
     bad_districts = client.post("/admin/api/broadcasts", json={"topic": "lich-tiem", "text": "x",

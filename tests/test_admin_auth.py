@@ -123,7 +123,9 @@ def test_session_cookie_flags(client: FlaskClient) -> None:
 def test_session_cookie_is_secure_by_default_with_a_real_account(
     redis_url: str, tmp_path: Path
 ) -> None:
-    env = console_env(redis_url, tmp_path, ZALO_APP_ID="1", ZALO_ACCESS_TOKEN="t")
+    env = console_env(
+        redis_url, tmp_path, ZALO_APP_ID="1", ZALO_APP_SECRET="s", ZALO_ACCESS_TOKEN="t"
+    )
     env.pop("ADMIN_COOKIE_SECURE")
     app = console_app(env)
     make_users(app.extensions["bot"], "officer")

@@ -138,7 +138,9 @@ def test_compose_preview_approve_send_report(app: Flask, rt: Runtime, rdb: redis
     assert "Duyệt và lên lịch gửi" not in page  # officers do not approve
 
     approved = post(approver, f"/admin/broadcasts/{broadcast_id}/approve", follow_redirects=True)
-    assert "Đã duyệt" in text_of(approved) and "Chờ đến giờ gửi" in text_of(approved)
+    assert "Đã duyệt" in text_of(approved) and "Sắp gửi" in text_of(
+        approved
+    )  # due now: no longer "waiting for send time"
 
     for _ in range(20):  # bounded: a few rounds deliver three recipients
         run_broadcasts_once(rt)
@@ -219,7 +221,7 @@ def test_compose_page_has_the_counter_and_opt_out_lines(app: Flask, rt: Runtime)
     page = text_of(client_for(app, "officer").get("/admin/broadcasts/new"))
     assert 'id="char-count"' in page and 'data-limit="2000"' in page
     assert "data-optout=" in page and "huyện Hải Hậu" in page
-    assert 'type="datetime-local"' in page
+    assert 'placeholder="dd/mm/yyyy HH:MM"' in page  # any browser language
 
 
 def test_unknown_broadcast_is_404(app: Flask, rt: Runtime) -> None:
@@ -235,6 +237,7 @@ def test_content_tester_shows_the_decision(app: Flask, rt: Runtime) -> None:
     assert 'id="reply-preview"' in page and "Nguồn:" in page
     emergency = text_of(post(staff, "/admin/content/test", {"text": "tiêm xong bị khó thở"}))
     assert "<code>emergency</code>" in emergency and "115" in emergency
+    assert "Khẩn cấp: phản ứng nặng sau tiêm" in emergency  # the intent named in Vietnamese
     audit = [(e["who"], e["action"]) for e in accounts.audit_entries(rt)]
     assert ("staff", "content.test") in audit
     assert all("khó thở" not in str(e) for e in accounts.audit_entries(rt))  # no resident text

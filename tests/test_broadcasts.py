@@ -82,13 +82,13 @@ def test_a_draft_gets_the_opt_out_line_and_an_audit_entry(rt: Runtime) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"topic": "xo-so"}, "unknown topic"),
-        ({"topic": "tin-tuc", "districts": ["hai-hau"]}, "not sent by district"),
-        ({"topic": "lich-tiem", "districts": ["ha-noi"]}, "unknown district"),
-        ({"text": "   "}, "empty"),
-        ({"by": "  "}, "name"),
-        ({"at": "ngày mai"}, "ISO"),
-        ({"at": "2031-01-02T08:00", "expires": "2031-01-02T07:00"}, "expiry"),
+        ({"topic": "xo-so"}, "không có chủ đề"),
+        ({"topic": "tin-tuc", "districts": ["hai-hau"]}, "gửi cho cả tỉnh"),
+        ({"topic": "lich-tiem", "districts": ["ha-noi"]}, "không có huyện"),
+        ({"text": "   "}, "trống"),
+        ({"by": "  "}, "tên cán bộ"),
+        ({"at": "ngày mai"}, "dạng 14/08/2021 07:30"),
+        ({"at": "2031-01-02T08:00", "expires": "2031-01-02T07:00"}, "hạn hiệu lực"),
     ],
 )
 def test_invalid_drafts_are_refused(rt: Runtime, kwargs: dict[str, object], message: str) -> None:
@@ -104,7 +104,7 @@ def test_the_text_limit_counts_the_opt_out_line(rt: Runtime) -> None:
     )
     room = 2000 - line
     assert len(svc.create(rt, topic="tin-tuc", text="a" * room, by="An").message) == 2000
-    with pytest.raises(svc.BroadcastError, match=f"at most {room} characters"):
+    with pytest.raises(svc.BroadcastError, match=f"tối đa {room} ký tự"):
         svc.create(rt, topic="tin-tuc", text="a" * (room + 1), by="An")
 
 
@@ -129,7 +129,7 @@ def test_four_eyes(rt: Runtime, redis_url: str) -> None:
 def test_approve_is_idempotent_for_its_approver_only(rt: Runtime) -> None:
     bid = approved(rt)
     assert svc.approve(rt, bid, by="Bình").status == "scheduled"  # puts it back on the schedule
-    with pytest.raises(svc.NotPermitted, match="only a draft"):
+    with pytest.raises(svc.NotPermitted, match="chỉ duyệt được bản nháp"):
         svc.approve(rt, bid, by="Chi")
     actions = [h["action"] for h in report.show(rt, bid)["history"]]
     assert actions[:3] == ["created", "approved", "scheduled"]
@@ -151,7 +151,7 @@ def test_cancel_a_draft_and_refuse_to_cancel_a_finished_one(rt: Runtime) -> None
     assert cancelled.status == "cancelled" and cancelled.closed
     bid = approved(rt)
     drain(rt)
-    with pytest.raises(svc.NotPermitted, match="no longer"):
+    with pytest.raises(svc.NotPermitted, match="không huỷ được nữa"):
         svc.cancel(rt, bid, by="Bình")
     with pytest.raises(svc.BroadcastNotFound):
         svc.cancel(rt, "99", by="Bình")

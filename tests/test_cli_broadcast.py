@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from pathlib import Path
 
@@ -83,16 +84,16 @@ def test_exactly_one_text_source(runner: FlaskCliRunner, args: tuple[str, ...]) 
 
 def test_invalid_draft_exits_non_zero_with_the_reason(runner: FlaskCliRunner) -> None:
     result = run(runner, "create", "--topic", "xo-so", "--text", "x", "--by", "An")
-    assert result.exit_code == 1 and "unknown topic" in result.output
+    assert result.exit_code == 1 and "không có chủ đề" in result.output
 
 
 def test_self_approval_exits_non_zero(runner: FlaskCliRunner) -> None:
     bid = create(runner, by="An")
     refused = run(runner, "approve", bid, "--by", "An")
-    assert refused.exit_code != 0 and "another officer" in refused.output
+    assert refused.exit_code != 0 and "cần một cán bộ khác duyệt" in refused.output
     assert json.loads(run(runner, "show", bid, "--json").output)["status"] == "draft"
     approved = run(runner, "approve", bid, "--by", "binh")
-    assert approved.exit_code == 0 and "scheduled" in approved.output
+    assert approved.exit_code == 0 and f"Đã duyệt thông báo số {bid}." in approved.output
 
 
 def test_show_json_contract(runner: FlaskCliRunner) -> None:
@@ -102,8 +103,27 @@ def test_show_json_contract(runner: FlaskCliRunner) -> None:
     assert {"total", "sent", "pending", "failed", "skipped", "expired"} <= set(data["counts"])
     assert all(isinstance(data["counts"][k], int) for k in data["counts"])
     plain = run(runner, "show", bid)
-    assert plain.exit_code == 0 and "status: draft" in plain.output and "#huy" in plain.output
+    assert (
+        plain.exit_code == 0 and "Trạng thái: Bản nháp" in plain.output and "#huy" in plain.output
+    )
     assert run(runner, "show", "42").exit_code == 1
+
+
+def test_show_reads_in_vietnamese_with_local_dates(app: Flask, runner: FlaskCliRunner) -> None:
+    bid = create(runner, "--at", "14/08/2031 07:30")
+    assert run(runner, "approve", bid, "--by", "Bình").exit_code == 0
+    from bot.services.broadcasts import run_broadcasts_once
+
+    run_broadcasts_once(app.extensions["bot"])  # not yet due: nothing changes
+    shown = run(runner, "show", bid).output
+    assert "Giờ gửi: 14/08/2031 07:30" in shown and "Sẽ gửi lúc 07:30 ngày 14/08/2031." in shown
+    assert "Trạng thái: Chờ đến giờ gửi" in shown
+    history = shown.split("Lịch sử:\n", 1)[1]
+    line = r"^  \d\d/\d\d/\d{4} \d\d:\d\d — Bình: lên lịch gửi \(gửi lúc 14/08/2031 07:30\)$"
+    assert re.search(line, history, re.MULTILINE)
+    assert not re.search(r"\d{12,}", shown)  # never epoch milliseconds
+    for english in ("status", "history", "created", "scheduled", "approve with"):
+        assert english not in shown
 
 
 def test_full_cycle_list_preview_report_csv(app: Flask, runner: FlaskCliRunner) -> None:
@@ -114,25 +134,29 @@ def test_full_cycle_list_preview_report_csv(app: Flask, runner: FlaskCliRunner) 
             rt.redis.set(rt.keys.last_seen(user), int(time.time() * 1000))
     bid = create(runner)
     preview = run(runner, "preview", bid)
-    assert "audience: 2" in preview.output and "reachable_now: 1" in preview.output
-    assert "pending_notice: 1" in preview.output
+    assert (
+        "số người sẽ nhận: 2" in preview.output
+        and "gửi trực tiếp được ngay (đã tương tác trong 7 ngày): 1" in preview.output
+    )
+    assert "sẽ nhận kèm tin trả lời kế tiếp: 1" in preview.output
     assert run(runner, "approve", bid, "--by", "binh").exit_code == 0
     from bot.services.broadcasts import run_broadcasts_once
 
     run_broadcasts_once(rt)
     listed = run(runner, "list")
-    assert listed.exit_code == 0 and f"{bid}\tdone\tlich-tiem\thai-hau" in listed.output
+    assert listed.exit_code == 0 and f"{bid}\tĐã gửi xong\tlich-tiem\thai-hau" in listed.output
     text = run(runner, "report", bid).output
-    assert "sent: 1" in text and "pending: 1" in text and "pending by reason: window × 1" in text
+    assert "đã nhận: 1" in text and "chờ gửi kèm tin trả lời: 1" in text
+    assert "chờ gửi kèm tin trả lời, theo lý do: window × 1" in text
     rows = list(csv.DictReader(io.StringIO(run(runner, "report", bid, "--csv").output)))
     assert {(r["user_id"], r["state"]) for r in rows} == {("u1", "sent"), ("u2", "pending")}
 
 
 def test_cancel(runner: FlaskCliRunner) -> None:
     bid = create(runner)
-    assert "cancelled" in run(runner, "cancel", bid, "--by", "Chi").output
+    assert "Đã huỷ thông báo số" in run(runner, "cancel", bid, "--by", "Chi").output
     again = run(runner, "cancel", bid, "--by", "Chi")
-    assert again.exit_code == 1 and "no longer" in again.output
+    assert again.exit_code == 1 and "không huỷ được nữa" in again.output
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE = ("bot/language", "bot/content", "bot/dialogue", "intents")
-FLASK_ALLOWED = ("bot/web", "bot/cli", "app.py", "bot/zalo/fake_server.py")
+FLASK_ALLOWED = ("bot/web", "bot/cli", "app.py")
 
 
 def modules() -> list[Path]:
@@ -96,3 +96,15 @@ def test_nothing_imports_the_composition_root() -> None:
     for path in ALL:
         if rel(path) != "app.py":
             assert "app" not in {top(n) for n in imports(path)} or rel(path) == "bot/local.py"
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_the_product_never_imports_test_support(path: Path) -> None:
+    assert not [n for n in imports(path) if top(n) in {"tests", "bench"}], rel(path)
+
+
+def test_the_fake_zalo_lives_with_the_tests_not_in_the_product() -> None:
+    assert not [rel(p) for p in ALL if p.name.startswith("fake")], "test support in bot/"
+    assert (ROOT / "tests" / "fakezalo" / "server.py").is_file()
+    packages = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'include = ["bot*", "intents*"]' in packages  # tests/ is never installed

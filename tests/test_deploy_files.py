@@ -33,7 +33,7 @@ def tool(name: str, package: str) -> str:
         (p for p in (f"/usr/sbin/{name}", f"/sbin/{name}") if Path(p).exists()), None
     )
     if not found:
-        pytest.fail(f"{name} is not installed: apt-get install {package} (.ci/run does this)")
+        pytest.fail(f"{name} is not installed: apt-get install {package} (make test does it)")
     return found
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import intents
 from bot.content.loader import Content, load
+from bot.dialogue import render
 from bot.dialogue.turn import Thresholds
 from bot.model import Decision, Session
 from intents import respond
@@ -101,7 +102,11 @@ def test_close_call_offers_numbered_suggestions_and_2_picks(content: Content) ->
         )
     assert d.action == "clarify" and d.outcome == "clarified"
     assert 2 <= len(d.candidates) <= 3
-    assert [b.title for b in d.reply.buttons] == [str(i) for i in range(1, len(d.candidates) + 1)]
+    # Each button carries the entry's short title, never a bare "1", "2", "3".
+    titles = [render.faq_button(content.entries[c.faq_id]).title for c in d.candidates]
+    assert [b.title for b in d.reply.buttons] == titles
+    assert not any(t.isdigit() for t in titles)
+    assert [b.payload for b in d.reply.buttons] == [f"#faq {c.faq_id}" for c in d.candidates]
     assert "1. " in d.reply.text and "2. " in d.reply.text
     picked = say(content, "2", d.session)
     assert picked.intent == "faq" and picked.faq_id == d.candidates[1].faq_id
@@ -191,8 +196,10 @@ def test_subscribe_asks_district_then_subscribes(content: Content) -> None:
 def test_subscribe_in_one_message_and_by_command(content: Content) -> None:
     d = say(content, "đăng ký nhận lịch tiêm ở Hải Hậu")
     assert effects(d)["subscribe"] == {"topic": "lich-tiem", "district": "hai-hau"}
-    news = say(content, "dang ky nhan tin")
+    news = say(content, "dang ky nhan tin tuc")
     assert effects(news)["subscribe"] == {"topic": "tin-tuc"}
+    which = say(content, "dang ky nhan tin")  # no topic named: the bot asks which
+    assert "subscribe" not in effects(which) and which.outcome == "clarified"
     cmd = say(content, "#dangky lich-tiem hai-hau")
     assert effects(cmd)["subscribe"] == {"topic": "lich-tiem", "district": "hai-hau"}
     assert cmd.outcome == "command"
@@ -216,11 +223,17 @@ def test_out_of_scope_falls_back_and_logs_masked(content: Content, text: str) ->
 
 def test_second_miss_adds_hotline_and_masks_numbers(content: Content) -> None:
     first = say(content, "số cmnd của tôi 123456789 bị sai ở xổ số")
-    assert first.session.misses == 1 and not first.reply.buttons
+    assert first.session.misses == 1
+    topics = [f"#nhom {gid}" for gid in content.groups]
+    assert [b.payload for b in first.reply.buttons] == [*topics[:4], "#dangky lich-tiem"]
     assert effects(first)["log_unanswered"]["text"] == "số cmnd của tôi *** bị sai ở xổ số"
     second = say(content, "giá vàng hôm nay", first.session)
     assert second.session.misses == 2
-    assert [b.payload for b in second.reply.buttons] == ["19009095"]
+    assert [b.payload for b in second.reply.buttons] == [
+        "19009095",
+        *topics[:3],
+        "#dangky lich-tiem",
+    ]
     assert say(content, "tiem xong bi sot", second.session).session.misses == 0
 
 

@@ -15,7 +15,7 @@ from bot.store.broadcast_recipients import Recipients, RecipientState
 from bot.store.broadcasts import BroadcastStore
 from bot.store.keys import Keys
 from bot.store.metrics import Histogram, Metrics
-from bot.zalo.fake_events import APP_ID, OA_SECRET, sign_event, text_event
+from tests.fakezalo.events import APP_ID, OA_SECRET, sign_event, text_event
 from tests.redis_server import client_for
 
 
@@ -27,6 +27,8 @@ def app(redis_url: str, tmp_path: Path) -> Flask:
             "REDIS_KEY_PREFIX": "mt:",
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "ZALO_APP_ID": APP_ID,
+            "ZALO_APP_SECRET": "app-secret",
+            "ZALO_REFRESH_TOKEN": "seed-refresh",
             "ZALO_OA_SECRET_KEY": OA_SECRET,
             "SECRET_KEY": "test",
         }
@@ -122,6 +124,7 @@ def test_token_gauges_outside_local_mode(redis_url: str, tmp_path: Path) -> None
             "REDIS_URL": redis_url,
             "INSTANCE_PATH": str(tmp_path),
             "ZALO_APP_ID": APP_ID,
+            "ZALO_APP_SECRET": "app-secret",
             "ZALO_ACCESS_TOKEN": "seed-access",
             "ZALO_REFRESH_TOKEN": "seed-refresh",
             "SECRET_KEY": "t",

@@ -20,9 +20,9 @@ from bot.content.loader import load
 from bot.content.watcher import ContentWatcher
 from bot.errors import ContentError
 from bot.language.normalise import normalise
-from bot.zalo.fake_events import APP_ID, OA_SECRET, encode, sign_event, text_event
 from bot.zalo.signature import HEADER, PREFIX, compute_mac
 from tests.conftest import ROOT
+from tests.fakezalo.events import APP_ID, OA_SECRET, encode, sign_event, text_event
 
 FAQ, HOTLINES = ROOT / "faq.yaml", ROOT / "hotlines.yaml"
 # The fixtures are built once per test, not per example: that is the point here, since every
@@ -52,6 +52,8 @@ def app(redis_url: str, tmp_path: Path) -> Flask:
             "REDIS_KEY_PREFIX": "prop:",
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "ZALO_APP_ID": APP_ID,
+            "ZALO_APP_SECRET": "app-secret",
+            "ZALO_REFRESH_TOKEN": "seed-refresh",
             "ZALO_OA_SECRET_KEY": OA_SECRET,
             "FAQ_PATH": str(FAQ),
             "HOTLINES_PATH": str(HOTLINES),

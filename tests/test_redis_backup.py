@@ -22,7 +22,7 @@ PASSWORD = "backup-test-password"
 def need(name: str) -> str:
     found = shutil.which(name)
     if not found:
-        pytest.fail(f"{name} is not installed: apt-get install redis-server (.ci/run does this)")
+        pytest.fail(f"{name} is not installed: apt-get install redis-server (make test does it)")
     return found
 
 

@@ -18,7 +18,7 @@ from bot.errors import TokenUnavailable, ZaloRetryable
 from bot.store.keys import Keys
 from bot.store.tokens import TokenStore
 from bot.zalo import oauth
-from bot.zalo.fake_server import FakeZalo
+from tests.fakezalo.server import FakeZalo
 from tests.redis_server import client_for
 
 KEYS = Keys("t:")
@@ -147,7 +147,8 @@ def test_dead_refresh_token(
     with pytest.raises(TokenUnavailable) as caught:
         store.access_token()
     assert caught.value.code == -14014
-    for again in (store, store_for(fake, rdb)):
+    same_seeds = store_for(fake, rdb, seed_refresh="already-used-refresh-token")  # a restart
+    for again in (store, same_seeds):
         with pytest.raises(TokenUnavailable):
             again.access_token()
         with pytest.raises(TokenUnavailable):
@@ -162,21 +163,59 @@ def test_dead_refresh_token(
     assert fake.access_token not in text and "already-used" not in text
 
 
-def test_seeds_are_used_only_while_redis_is_empty(fake: FakeZalo, rdb: redis.Redis) -> None:
+def test_the_same_seeds_never_overwrite_the_stored_pair(fake: FakeZalo, rdb: redis.Redis) -> None:
     first = store_for(fake, rdb, seed_access="seed-a1", seed_refresh="seed-r1")
     assert first.access_token() == "seed-a1"
-    second = store_for(fake, rdb, seed_access="seed-a2", seed_refresh="seed-r2")
-    assert second.access_token() == "seed-a1"
-    assert second.state()["source"] == "env"
+    restarted = store_for(fake, rdb, seed_access="seed-a1", seed_refresh="seed-r1")
+    assert restarted.access_token() == "seed-a1"
+    assert restarted.state()["source"] == "env"
     rdb.flushdb()
-    assert second.access_token() == "seed-a2"
+    assert restarted.access_token() == "seed-a1"  # seeded again into an empty Redis
 
 
 def test_a_rotated_pair_survives_a_restart_with_old_seeds(fake: FakeZalo, rdb: redis.Redis) -> None:
-    seed = fake.access_token
+    seed, seed_refresh = fake.access_token, fake.refresh_token
     store_for(fake, rdb).refresh(seed)
-    restarted = store_for(fake, rdb, seed_access=seed)
+    restarted = store_for(fake, rdb, seed_access=seed, seed_refresh=seed_refresh)
     assert restarted.access_token() == fake.access_token != seed
+
+
+def test_a_new_pair_in_the_environment_replaces_the_stored_one_once(
+    fake: FakeZalo, rdb: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [1_000_000.0]
+    old = store_for(fake, rdb, clock=lambda: now[0])
+    old.refresh(old.access_token())  # the seeded chain was rotated since
+    assert old.state()["refresh_count"] == 1
+    now[0] += 600
+    caplog.set_level(logging.INFO, logger="bot.store.tokens")
+
+    def start_with_new_pair() -> str:
+        store = store_for(fake, rdb, seed_access="a2", seed_refresh="r2", clock=lambda: now[0])
+        return store.access_token()
+
+    # Four processes start with the new pair at once: one replaces, once, and says so.
+    assert run_together(4, start_with_new_pair) == ["a2"] * 4
+    replaced = [r for r in caplog.records if "replaced" in r.getMessage()]
+    assert len(replaced) == 1 and "a2" not in caplog.text and "r2" not in caplog.text
+    state = old.state()
+    assert state["source"] == "env" and state["since"] == now[0] and state["refresh_count"] == 0
+    # The new chain rotates as usual and a restart with that same pair keeps the rotated one.
+    rdb.hset(KEYS.token(), mapping={"access_token": "a3", "refresh_token": "r3"})
+    assert start_with_new_pair() == "a3"
+    assert len([r for r in caplog.records if "replaced" in r.getMessage()]) == 1
+
+
+def test_a_new_pair_in_the_environment_revives_a_dead_chain(
+    fake: FakeZalo, rdb: redis.Redis
+) -> None:
+    dead = store_for(fake, rdb, seed_access="", seed_refresh="spent")
+    with pytest.raises(TokenUnavailable):
+        dead.access_token()
+    assert dead.state()["status"] == "dead"
+    fresh = store_for(fake, rdb)  # the operator put a pair from the API Explorer in the env
+    assert fresh.access_token() == fake.access_token
+    assert fresh.state()["status"] == "ok"
 
 
 def test_no_seed_and_no_record(fake: FakeZalo, rdb: redis.Redis) -> None:

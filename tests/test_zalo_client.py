@@ -20,7 +20,7 @@ from bot.store.throttle import Throttle
 from bot.store.tokens import TokenStore
 from bot.zalo import oauth
 from bot.zalo.client import THROTTLED, ZaloClient
-from bot.zalo.fake_server import FakeZalo, new_user_id
+from tests.fakezalo.server import FakeZalo, new_user_id
 
 CS = "/v3.0/oa/message/cs"
 BUTTONS = (

@@ -18,8 +18,8 @@ from bot.model import (
     SubmittedInfo,
     UserMessage,
 )
-from bot.zalo import fake_server
 from bot.zalo.events import EventError, normalize_phone, parse_event, signed_fields
+from tests.fakezalo import server as fake_server
 
 EXAMPLES: dict[str, Any] = json.loads(
     (Path(__file__).parent / "fixtures" / "zalo" / "events.json").read_text(encoding="utf-8")

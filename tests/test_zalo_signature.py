@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.zalo.fake_server import sign_event
 from bot.zalo.signature import compute_mac, verify
+from tests.fakezalo.server import sign_event
 
 APP_ID = "3608465248940903967"
 SECRET = "fake-oa-secret-key-for-tests"

@@ -10,11 +10,14 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from bot.services import accounts
+from bot.services import broadcast_clock as clock
 from bot.services import broadcast_report as report
 from bot.services import broadcasts as svc
 from bot.services.runtime import Runtime
 
-broadcast_cli = AppGroup("broadcast", help="Announcements to subscribers (four eyes).")
+broadcast_cli = AppGroup(
+    "broadcast", help="Thông báo tới người đăng ký nhận tin (hai người: soạn và duyệt)."
+)
 
 
 def _rt() -> Runtime:
@@ -52,9 +55,10 @@ def create_command(
         )
     except svc.BroadcastError as exc:
         raise _fail(exc) from exc
+    where = ", ".join(b.districts) or "cả tỉnh"
     click.echo(
-        f"draft created for {b.topic} ({','.join(b.districts) or 'all districts'}); "
-        f"approve with: flask broadcast approve {b.id} --by <another officer>"
+        f"Đã lưu bản nháp thông báo số {b.id} ({b.topic}; {where}). Cần một cán bộ khác duyệt: "
+        f"flask --app app broadcast approve {b.id} --by <tên người duyệt>"
     )
     click.echo(b.id)
 
@@ -73,7 +77,7 @@ def approve_command(broadcast_id: str, by: str) -> None:
         raise click.ClickException(str(exc)) from exc
     except svc.BroadcastError as exc:
         raise _fail(exc) from exc
-    click.echo(f"{b.id} {b.status}")
+    click.echo(f"Đã duyệt thông báo số {b.id}. {report.schedule_note(_rt(), b)}")
 
 
 @broadcast_cli.command("cancel")
@@ -85,7 +89,7 @@ def cancel_command(broadcast_id: str, by: str) -> None:
         b = svc.cancel(_rt(), broadcast_id, by=by)
     except svc.BroadcastError as exc:
         raise _fail(exc) from exc
-    click.echo(f"{b.id} {b.status}")
+    click.echo(f"Đã huỷ thông báo số {b.id}: những người chưa nhận sẽ không nhận nữa.")
 
 
 @broadcast_cli.command("list")
@@ -93,7 +97,7 @@ def cancel_command(broadcast_id: str, by: str) -> None:
 def list_command(limit: int) -> None:
     """Recent broadcasts, newest first."""
     rt = _rt()
-    click.echo("id\tstatus\ttopic\tdistricts\tsend at\tcreated by\tprogress")
+    click.echo("số\ttrạng thái\tchủ đề\thuyện\tgiờ gửi\tngười soạn\ttiến độ")
     for b in svc.list_broadcasts(rt, limit):
         click.echo(report.describe(rt, b))
 
@@ -110,16 +114,60 @@ def show_command(broadcast_id: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    for key in ("id", "status", "topic", "districts", "send_at", "expires_at", "created_by",
-                "approved_by", "cancelled_by", "started_at", "finished_at"):  # fmt: skip
-        value = data[key]
+    rt = _rt()
+    b = svc.get(rt, broadcast_id)
+    tz = rt.settings.timezone
+    rows = [
+        ("Thông báo số", b.id),
+        ("Trạng thái", report.status_label(rt, b)),
+        ("Chủ đề", b.topic),
+        ("Huyện", ", ".join(b.districts) or "cả tỉnh"),
+        ("Giờ gửi", clock.local(b.send_at, tz)),
+        ("Hết hiệu lực", clock.local(b.expires_at, tz)),
+        ("Người soạn", b.created_by),
+        ("Người duyệt", b.approved_by),
+        ("Người huỷ", b.cancelled_by),
+        ("Bắt đầu gửi", clock.local(b.started_at, tz)),
+        ("Gửi xong", clock.local(b.finished_at, tz)),
+    ]
+    for label, value in rows:
         if value:
-            click.echo(f"{key}: {','.join(value) if isinstance(value, list) else value}")
-    click.echo("counts: " + ", ".join(f"{k} {v}" for k, v in data["counts"].items()))
-    click.echo("message:\n" + data["message"])
-    click.echo("history:")
+            click.echo(f"{label}: {value}")
+    note = report.schedule_note(rt, b)
+    if note:
+        click.echo(note)
+    click.echo(
+        "Số người: "
+        + ", ".join(f"{report.COUNT_NAMES.get(k, k)} {v}" for k, v in data["counts"].items())
+    )
+    click.echo("Nội dung gửi đi:\n" + data["message"])
+    click.echo("Lịch sử:")
     for entry in data["history"]:
-        click.echo(f"  {entry['at']} {entry['by']}: {entry['action']} {entry['detail']}".rstrip())
+        at = clock.local(int(str(entry["at"])), tz)
+        action = HISTORY.get(str(entry["action"]), str(entry["action"]))
+        detail = f" ({entry['detail']})" if entry["detail"] else ""
+        who = "hệ thống" if entry["by"] == "worker" else entry["by"]
+        click.echo(f"  {at} — {who}: {action}{detail}")
+
+
+HISTORY = {
+    "created": "soạn bản nháp",
+    "approved": "duyệt",
+    "scheduled": "lên lịch gửi",
+    "sending started": "bắt đầu gửi",
+    "paused": "tạm dừng",
+    "done": "gửi xong",
+    "expired": "hết hạn",
+    "cancelled": "huỷ",
+    "closed": "khép lại",
+}
+PREVIEW = {
+    "audience": "số người sẽ nhận",
+    "reachable_now": "gửi trực tiếp được ngay (đã tương tác trong 7 ngày)",
+    "pending_notice": "sẽ nhận kèm tin trả lời kế tiếp",
+    "via_template": "sẽ nhận bằng mẫu tin đã duyệt",
+    "daily_cap": "tối đa thông báo mỗi người một ngày",
+}
 
 
 @broadcast_cli.command("preview")
@@ -130,8 +178,10 @@ def preview_command(broadcast_id: str) -> None:
         data = svc.preview(_rt(), broadcast_id)
     except svc.BroadcastError as exc:
         raise _fail(exc) from exc
-    for key, value in data.items():
-        click.echo(f"{key}: {value}")
+    for key, label in PREVIEW.items():
+        click.echo(f"{label}: {data[key]}")
+    if data["quiet_hours_now"]:
+        click.echo("Đang trong giờ yên tĩnh: thông báo sẽ gửi khi hết giờ yên tĩnh.")
 
 
 @broadcast_cli.command("report")
@@ -147,9 +197,9 @@ def report_command(broadcast_id: str, as_csv: bool) -> None:
         data = report.report(rt, broadcast_id)
     except svc.BroadcastError as exc:
         raise _fail(exc) from exc
-    click.echo(f"broadcast {data['id']} ({data['status']})")
+    click.echo(f"Thông báo số {data['id']} ({svc.status_name(data['status'])})")
     for key, value in data["counts"].items():
-        click.echo(f"  {key}: {value}")
+        click.echo(f"  {report.COUNT_NAMES.get(key, key)}: {value}")
     for kind, reasons in data["reasons"].items():
         listed = ", ".join(f"{r} × {n}" for r, n in reasons.items())
-        click.echo(f"  {kind} by reason: {listed}")
+        click.echo(f"  {report.COUNT_NAMES.get(kind, kind)}, theo lý do: {listed}")

@@ -40,14 +40,18 @@ def chat_command(user: str | None) -> None:
     rt = current_app.extensions["bot"]
     user_id = user or "9" + "".join(secrets.choice("0123456789") for _ in range(18))
     sender = TerminalSender()
-    click.echo("Nothing is sent to Zalo. Type a question (Ctrl-D to quit).")
+    click.echo("Không gửi gì tới Zalo. Nhắn câu hỏi; /N để bấm nút số N, Ctrl-D để thoát.")
     while True:
         try:
             text = click.prompt(click.style("you", fg="green"), prompt_suffix="> ")
         except (EOFError, click.Abort):
             click.echo()
             return
-        text = _pressed(text, sender) or text
+        if _is_press(text):
+            pressed = _pressed(text, sender)
+            if pressed is None:
+                continue  # said why; nothing goes to the bot
+            text = pressed
         now_ms = int(time.time() * 1000)
         body = local_text_event(rt.settings.zalo_app_id, user_id, text, now_ms)
         event = parse_event(body)
@@ -55,10 +59,25 @@ def chat_command(user: str | None) -> None:
             handle_message(rt, event, Delivery(rt, event.dedupe_id, sender=sender))
 
 
+def _is_press(text: str) -> bool:
+    return text.startswith("/") and text[1:].isdigit()
+
+
 def _pressed(text: str, sender: TerminalSender) -> str | None:
-    """`/2` stands for tapping the second button of the last reply."""
-    if text.startswith("/") and text[1:].isdigit():
-        index = int(text[1:]) - 1
-        if 0 <= index < len(sender.buttons) and sender.buttons[index][1] == "query":
-            return sender.buttons[index][2]
-    return None
+    """`/2` stands for tapping the second button of the last reply; None (said why) otherwise."""
+    n = int(text[1:])
+    count = len(sender.buttons)
+    if not 1 <= n <= count:
+        if count:
+            click.echo(
+                f"Không có lựa chọn số {n}: tin nhắn trước có {count} nút (/1 đến /{count})."
+            )
+        else:
+            click.echo(f"Không có lựa chọn số {n}: tin nhắn trước không có nút nào.")
+        return None
+    title, kind, payload = sender.buttons[n - 1]
+    if kind != "query":
+        action = "gọi số" if kind == "phone" else "mở"
+        click.echo(f"Nút /{n} [{title}] trên Zalo sẽ {action} {payload}; ở đây không gửi gì.")
+        return None
+    return payload

@@ -36,7 +36,9 @@ def province_reply(turn: Turn) -> Reply:
         return Reply(f"{wording.HOTLINE_GENERAL}\n{national}", (wording.CALL_HOTLINE,))
     rows = []
     for h in lines:
-        row = wording.HOTLINE_LINE.format(name=h.name, phone=h.phone, hours=hours_text(h.hours))
+        named = phone_digits(h.phone or "") in phone_digits(h.name)  # "Cấp cứu 115"
+        line = wording.HOTLINE_LINE_NAMED if named else wording.HOTLINE_LINE
+        row = line.format(name=h.name, phone=h.phone, hours=hours_text(h.hours))
         if _closed(h.hours, turn.now):
             row += wording.HOTLINE_CLOSED.format(hotline=wording.HOTLINE)
         rows.append(row)

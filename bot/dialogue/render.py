@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.content.schema import FaqEntry
 from bot.dialogue import wording
@@ -82,8 +82,15 @@ def details(entry: FaqEntry, related: Sequence[FaqEntry] = ()) -> Reply:
 def suggestions(entries: Sequence[FaqEntry]) -> Reply:
     """A numbered list of close questions; the resident taps or types the number."""
     text = f"{wording.CLARIFY}\n{wording.numbered(e.question for e in entries)}"
-    buttons = tuple(Button(str(i), "query", f"#faq {e.id}") for i, e in enumerate(entries, 1))
-    return fit(Reply(text, buttons))
+    return fit(Reply(text, tuple(faq_button(e) for e in entries)))
+
+
+def main_topics(groups: Mapping[str, str], first: Sequence[Button] = ()) -> tuple[Button, ...]:
+    """What the bot is for, as buttons: the first topic groups, then receiving the schedule."""
+    topics = [Button(name, "query", f"#nhom {gid}") for gid, name in groups.items()]
+    subscribe = Button(wording.SUBSCRIBE_BUTTON, "query", "#dangky lich-tiem")
+    room = MAX_BUTTONS - len(first) - 1
+    return (*first, *topics[:room], subscribe)[:MAX_BUTTONS]
 
 
 def with_notices(reply: Reply, notices: Sequence[str]) -> Reply:

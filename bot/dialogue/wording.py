@@ -88,6 +88,18 @@ UNSUBSCRIBED_ALL = 'Đã ngừng gửi mọi thông báo cho bạn. Nhắn "#dan
 NO_SUBSCRIPTIONS = 'Bạn chưa đăng ký nhận tin nào. Nhắn "#dangky lich-tiem" để nhận lịch tiêm.'
 SUBSCRIPTIONS = "Bạn đang nhận:\n{items}\n" + STOP_HINT
 SUBSCRIBE_BUTTON = "Nhận lịch tiêm"
+ASK_TOPIC = "Dạ, bạn muốn nhận loại tin nào ạ? Chọn một mục bên dưới:"
+TOPIC_BUTTONS = {"lich-tiem": "Lịch tiêm", "tin-tuc": "Tin tức, khuyến cáo"}
+DISTRICT_NOTED = (
+    "Dạ, kênh đã ghi nhận bạn ở {district}. Ở {district}, kênh có thể:\n"
+    "• cho số điện thoại nơi liên hệ về tiêm chủng;\n"
+    "• gửi lịch tiêm ở {district} khi có lịch mới;\n"
+    "• trả lời câu hỏi về tiêm vắc xin phòng COVID-19.\n"
+    "Bạn chọn bên dưới hoặc nhắn câu hỏi nhé."
+)
+DISTRICT_HOTLINE_BUTTON = "Số liên hệ ở {short}"
+DISTRICT_SUBSCRIBE_BUTTON = "Nhận lịch tiêm ở {short}"
+NO_SUCH_CHOICE = "Dạ, không có lựa chọn số {n}; bạn chọn từ 1 đến {count} ạ."
 
 HOTLINE_NATIONAL = "Đường dây nóng ngành Y tế {phone} ({hours}{free}). Cấp cứu: 115."
 HOTLINE_DISTRICT_NONE = (
@@ -101,6 +113,7 @@ HOTLINE_GENERAL = (
 )
 HOTLINE_CLOSED = " Hiện đang ngoài giờ làm việc của số này; khi cần gấp, gọi {hotline} hoặc 115."
 HOTLINE_LINE = "• {name}: {phone} ({hours})"
+HOTLINE_LINE_NAMED = "• {name} ({hours})"  # the name already carries the number: "Cấp cứu 115"
 ALWAYS_OPEN = "24/7"
 FREE = ", miễn phí"
 

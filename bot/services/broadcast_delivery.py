@@ -25,6 +25,13 @@ from bot.store.broadcasts import Broadcast, BroadcastStore
 log = logging.getLogger(__name__)
 
 LEASE_MS = 10_000
+QUIET_RECHECK_MS = 60_000
+DONE_COUNTS = (
+    ("sent", "đã nhận"),
+    ("pending", "chờ gửi kèm tin trả lời"),
+    ("failed", "không gửi được"),
+    ("skipped", "bỏ qua"),
+)
 HEARTBEAT_SECONDS = 2.0
 BUDGET_SECONDS = 2.0
 DEFAULT_EXPIRY_MS = 3 * 24 * 3600 * 1000
@@ -112,7 +119,7 @@ class _Round:
     # starting ------------------------------------------------------------------------------
     def _start(self, b: Broadcast) -> int:
         if b.expires_explicit and self.now_ms >= b.expires_at:
-            self._move(b, ["scheduled"], "expired", "expired", "the expiry passed before sending")
+            self._move(b, ["scheduled"], "expired", "expired", "hết hạn trước khi bắt đầu gửi")
             return self._close(self.store.get(self.id) or b)
         if self._paused_for_quiet_hours(b):
             return 0
@@ -130,7 +137,7 @@ class _Round:
             "expires_at": str(expires),
             "freeze_ms": f"{freeze_ms:.1f}",
         }
-        detail = f"audience frozen: {len(audience)} recipients in {freeze_ms:.0f} ms"
+        detail = f"chốt danh sách: {len(audience)} người nhận"
         if not self._move(b, ["scheduled"], "sending", "sending started", detail, fields):
             return 0
         log.info("broadcast started", extra={"broadcast": self.id, "recipients": len(audience)})
@@ -149,15 +156,18 @@ class _Round:
         if not hours or not clock.in_quiet_hours(self.now, hours):
             return False
         resume = clock.quiet_hours_end(self.now, hours)
-        self.store.schedule(self.id, clock.ms(resume))
-        detail = f"quiet hours; resumes {resume.isoformat(timespec='minutes')}"
-        self.store.log(self.id, WORKER, "paused", self.now_ms, detail)
+        # Looked at again within a minute, not only at `resume`: BROADCAST_QUIET_HOURS changed
+        # (and the workers restarted) takes effect for this broadcast at once.
+        self.store.schedule(self.id, min(clock.ms(resume), self.now_ms + QUIET_RECHECK_MS))
+        if self.store.last_action(self.id) != "paused":
+            detail = f"giờ yên tĩnh {clock.hours_text(hours)}; gửi lúc {clock.at_text(resume)}"
+            self.store.log(self.id, WORKER, "paused", self.now_ms, detail)
         return True
 
     # sending -------------------------------------------------------------------------------
     def _send(self, b: Broadcast) -> int:
         if self.now_ms >= b.expires_at:
-            self._move(b, ["sending"], "expired", "expired", "before every recipient was reached")
+            self._move(b, ["sending"], "expired", "expired", "hết hạn trước khi gửi tới mọi người")
             return self._close(self.store.get(self.id) or b)
         if self._paused_for_quiet_hours(b):
             return 0
@@ -210,9 +220,7 @@ class _Round:
             self.store.schedule(self.id, min(next_retry or self.now_ms, self.now_ms + 60_000))
             return
         counts = self.recipients.counts()
-        detail = ", ".join(
-            f"{k} {counts.get(k, 0)}" for k in ("sent", "pending", "failed", "skipped")
-        )
+        detail = ", ".join(f"{name} {counts.get(k, 0)}" for k, name in DONE_COUNTS)
         fields = {"finished_at": str(self.now_ms)}
         self._move(fresh, ["sending"], "done", "done", detail, fields)
         log.info("broadcast sent", extra={"broadcast": self.id, "recipients": fresh.total})
@@ -236,7 +244,7 @@ class _Round:
             self.store.schedule(self.id, self.now_ms)
             return len(users)
         self.store.set_if_leased(self.id, self.owner, {"closed": "1"})
-        self.store.log(self.id, WORKER, "closed", self.now_ms, "every recipient accounted for")
+        self.store.log(self.id, WORKER, "closed", self.now_ms, "mọi người nhận đều đã có kết quả")
         self.recipients.expire(RETAIN_SECONDS)
         self.store.unschedule(self.id)
         return 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from bot.services import broadcast_clock as clock
-from bot.services.broadcasts import get
+from bot.services.broadcasts import get, status_name
 from bot.services.runtime import Runtime
 from bot.store.broadcast_recipients import Recipients
 from bot.store.broadcasts import Broadcast, BroadcastStore
@@ -96,10 +97,59 @@ def recipients_csv(rt: Runtime, broadcast_id: str) -> str:
     return buffer.getvalue()
 
 
+COUNT_NAMES = {
+    "total": "tổng số người nhận",
+    "sent": "đã nhận",
+    "pending": "chờ gửi kèm tin trả lời",
+    "failed": "không gửi được",
+    "skipped": "bỏ qua",
+    "expired": "hết hạn trước khi gửi được",
+    "in_progress": "đang xử lý",
+}
+
+
 def describe(rt: Runtime, b: Broadcast) -> str:
-    """One line for `broadcast list`."""
+    """One line for `broadcast list`: number, status, topic, districts, send time, author,
+    progress; tab-separated."""
     c = counts(rt, b)
-    where = ",".join(b.districts) or "-"
-    when = clock.iso(b.send_at, rt.settings.timezone)
-    tally = f"{c['sent']}/{c['total']} sent, {c['pending']} pending, {c['failed']} failed"
-    return f"{b.id}\t{b.status}\t{b.topic}\t{where}\t{when}\t{b.created_by}\t{tally}"
+    where = ",".join(b.districts) or "cả tỉnh"
+    when = clock.local(b.send_at, rt.settings.timezone)
+    tally = f"{c['sent']}/{c['total']} đã nhận, {c['pending']} chờ, {c['failed']} lỗi"
+    return f"{b.id}\t{status_label(rt, b)}\t{b.topic}\t{where}\t{when}\t{b.created_by}\t{tally}"
+
+
+def schedule_note(rt: Runtime, b: Broadcast, now: datetime | None = None) -> str:
+    """When an approved broadcast will be sent, under the quiet hours in force now:
+    "Sẽ gửi lúc 07:00 ngày 03/12/2026 (sau giờ yên tĩnh 21:00–07:00)"; "" otherwise."""
+    now = now or rt.now()
+    hours = rt.settings.broadcast_quiet_hours
+    tz = rt.settings.timezone
+    if b.status in ("approved", "scheduled"):
+        send_at = clock.from_ms(b.send_at, tz)
+        starts = clock.sending_starts(send_at, now, hours)
+        if starts <= now:
+            return "Đã đến giờ gửi: thông báo sẽ được gửi trong giây lát."
+        quiet = starts != max(send_at, now)
+        why = f" (sau giờ yên tĩnh {clock.hours_text(hours)})" if quiet and hours else ""
+        return f"Sẽ gửi lúc {clock.at_text(starts)}{why}."
+    if b.status == "sending" and hours and clock.in_quiet_hours(now, hours):
+        resume = clock.quiet_hours_end(now, hours)
+        return (
+            f"Tạm dừng trong giờ yên tĩnh {clock.hours_text(hours)}; "
+            f"gửi tiếp lúc {clock.at_text(resume)}."
+        )
+    return ""
+
+
+def status_label(rt: Runtime, b: Broadcast, now: datetime | None = None) -> str:
+    """The status as officers read it, true to the current time and quiet hours."""
+    now = now or rt.now()
+    hours = rt.settings.broadcast_quiet_hours
+    if b.status in ("approved", "scheduled"):
+        send_at = clock.from_ms(b.send_at, rt.settings.timezone)
+        if clock.sending_starts(send_at, now, hours) > now:
+            return "Chờ đến giờ gửi"
+        return "Sắp gửi"
+    if b.status == "sending" and hours and clock.in_quiet_hours(now, hours):
+        return "Tạm dừng (giờ yên tĩnh)"
+    return status_name(b.status)

@@ -49,10 +49,25 @@ class FourEyes(NotPermitted):
     """The approver is the broadcast's creator while four eyes is on."""
 
 
+STATUS_NAMES = {
+    "draft": "Bản nháp",
+    "approved": "Đã duyệt",
+    "scheduled": "Chờ đến giờ gửi",
+    "sending": "Đang gửi",
+    "done": "Đã gửi xong",
+    "cancelled": "Đã huỷ",
+    "expired": "Hết hạn",
+}
+
+
+def status_name(status: str) -> str:
+    return STATUS_NAMES.get(status, status)
+
+
 def _who(name: str) -> str:
     who = " ".join(name.split())
     if not who or len(who) > MAX_NAME:
-        raise BroadcastError(f"an officer's name is needed (at most {MAX_NAME} characters)")
+        raise BroadcastError(f"cần tên cán bộ (tối đa {MAX_NAME} ký tự)")
     return who
 
 
@@ -87,20 +102,20 @@ def create(
     found = topics.topic(topic)
     if found is None:
         known = ", ".join(t.id for t in topics.topics)
-        raise BroadcastError(f"unknown topic {topic!r} (known: {known})")
+        raise BroadcastError(f"không có chủ đề {topic!r} (các chủ đề: {known})")
     slugs = _districts(rt, found.by_district, found.id, districts)
     body = unicodedata.normalize("NFC", text).strip()
     if not body:
-        raise BroadcastError("the text is empty")
+        raise BroadcastError("nội dung đang trống")
     message = broadcast_message(body, found.opt_out_line)
     if len(message) > MAX_TEXT:
         room = MAX_TEXT - (len(message) - len(body))
-        raise BroadcastError(f"the text is too long: at most {room} characters (Zalo's limit)")
+        raise BroadcastError(f"nội dung quá dài: tối đa {room} ký tự (giới hạn của Zalo)")
     now = rt.now()
     send_at = _when(at, rt) or now
     expires_at = _when(expires, rt)
     if expires_at is not None and (expires_at <= send_at or expires_at <= now):
-        raise BroadcastError("the expiry must be after the send time and in the future")
+        raise BroadcastError("hạn hiệu lực phải sau giờ gửi và sau thời điểm hiện tại")
     fields = {
         "topic": found.id,
         "districts": ",".join(slugs),
@@ -117,14 +132,16 @@ def create(
 def _districts(rt: Runtime, by_district: bool, topic_id: str, given: Iterable[str]) -> list[str]:
     wanted = [d for d in (x.strip() for x in given) if d]
     if wanted and not by_district:
-        raise BroadcastError(f"topic {topic_id!r} is not sent by district; leave districts out")
+        raise BroadcastError(
+            f"chủ đề {topic_id!r} gửi cho cả tỉnh, không theo huyện: bỏ chọn huyện"
+        )
     topics = topics_of(rt)
     slugs: list[str] = []
     for name in wanted:
         district = topics.district(name)
         if district is None:
             known = ", ".join(d.slug for d in topics.districts)
-            raise BroadcastError(f"unknown district {name!r} (known: {known})")
+            raise BroadcastError(f"không có huyện/thành phố {name!r} (các huyện: {known})")
         if district.slug not in slugs:
             slugs.append(district.slug)
     return slugs
@@ -137,7 +154,7 @@ def get(rt: Runtime, broadcast_id: str) -> Broadcast:
 def _get(store: BroadcastStore, broadcast_id: str) -> Broadcast:
     b = store.get(str(broadcast_id).strip())
     if b is None:
-        raise BroadcastNotFound(f"no broadcast {broadcast_id!r}")
+        raise BroadcastNotFound(f"không có thông báo {broadcast_id!r}")
     return b
 
 
@@ -153,7 +170,7 @@ def approve(rt: Runtime, broadcast_id: str, *, by: str) -> Broadcast:
     store = BroadcastStore(rt.redis, rt.keys)
     b = _get(store, broadcast_id)
     if rt.settings.broadcast_four_eyes and same_person(b.created_by, who):
-        raise FourEyes(f"{who} created broadcast {b.id}; another officer must approve it")
+        raise FourEyes(f"{who} đã soạn thông báo {b.id}; cần một cán bộ khác duyệt")
     now_ms = clock.ms(rt.now())
     if b.status == "draft":
         fields = {"approved_by": who, "approved_at": str(now_ms)}
@@ -161,11 +178,16 @@ def approve(rt: Runtime, broadcast_id: str, *, by: str) -> Broadcast:
             b.id, ["draft"], "approved", who=who, action="approved", now_ms=now_ms, fields=fields
         )
         if not moved:
-            raise NotPermitted(f"broadcast {b.id} is {found}, not a draft")
+            raise NotPermitted(
+                f"thông báo {b.id} đang ở trạng thái “{status_name(str(found))}”, "
+                "không còn là bản nháp"
+            )
     elif not (b.status in ("approved", "scheduled") and same_person(b.approved_by, who)):
-        raise NotPermitted(f"broadcast {b.id} is {b.status}; only a draft can be approved")
+        raise NotPermitted(
+            f"thông báo {b.id} đang ở trạng thái “{status_name(b.status)}”; chỉ duyệt được bản nháp"
+        )
     store.schedule(b.id, b.send_at)
-    detail = f"for {clock.iso(b.send_at, rt.settings.timezone)}"
+    detail = f"gửi lúc {clock.local(b.send_at, rt.settings.timezone)}"
     store.transition(
         b.id, ["approved"], "scheduled", who=who, action="scheduled", now_ms=now_ms, detail=detail
     )
@@ -180,7 +202,9 @@ def cancel(rt: Runtime, broadcast_id: str, *, by: str) -> Broadcast:
     for _ in range(3):  # the status may change under us (a worker starts sending)
         b = _get(store, broadcast_id)
         if b.status not in CANCELLABLE:
-            raise NotPermitted(f"broadcast {b.id} is {b.status}; it can no longer be cancelled")
+            raise NotPermitted(
+                f"thông báo {b.id} đang ở trạng thái “{status_name(b.status)}”; không huỷ được nữa"
+            )
         fields = {"cancelled_by": who, "cancelled_at": str(now_ms)}
         if not b.frozen:
             fields["closed"] = "1"
@@ -193,7 +217,7 @@ def cancel(rt: Runtime, broadcast_id: str, *, by: str) -> Broadcast:
             else:
                 store.unschedule(b.id)
             return _get(store, b.id)
-    raise BroadcastError(f"broadcast {broadcast_id} is changing; try again")
+    raise BroadcastError(f"thông báo {broadcast_id} đang được cập nhật; thử lại sau giây lát")
 
 
 def preview(rt: Runtime, broadcast_id: str) -> dict[str, Any]:

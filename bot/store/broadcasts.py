@@ -196,6 +196,10 @@ class BroadcastStore:
             pipe.ltrim(key, -LOG_CAP, -1)
             pipe.execute()
 
+    def last_action(self, broadcast_id: str) -> str | None:
+        last = self.r.lindex(self._log(broadcast_id), -1)
+        return str(json.loads(last)["action"]) if last else None
+
     def history(self, broadcast_id: str) -> list[dict[str, object]]:
         return [json.loads(x) for x in self.r.lrange(self._log(broadcast_id), 0, -1)]
 

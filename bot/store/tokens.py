@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
@@ -19,11 +20,24 @@ SEED_LIFETIME = 90_000.0  # an env seed's age is unknown; assume fresh, -216/-22
 NO_TOKEN = -1  # our own code: nothing usable is stored
 WAIT_STEP = 0.05
 
-# KEYS[1] = token hash; ARGV = field, value, field, value, ...
-# Writes the seed only while no record exists, so a restart never overwrites a rotated pair.
+# KEYS[1] = token hash; ARGV[1] = digest of the environment's pair; ARGV[2..] = field, value, ...
+# The environment's pair is written when no record exists, and once more whenever it differs from
+# the pair last seeded (an operator put a new pair in the environment): 1 seeded, 2 replaced,
+# 0 nothing to do. A restart with the same seeds never overwrites a rotated pair. A record kept
+# before seeds were fingerprinted adopts the current seeds instead of being replaced.
 SEED_SCRIPT = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV))
+local last = redis.call('HGET', KEYS[1], 'seed_digest')
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if last == ARGV[1] then return 0 end
+  if not last then
+    redis.call('HSET', KEYS[1], 'seed_digest', ARGV[1])
+    return 0
+  end
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'seed_digest', unpack(ARGV))
+  return 2
+end
+redis.call('HSET', KEYS[1], 'seed_digest', unpack(ARGV))
 return 1
 """
 
@@ -58,6 +72,7 @@ class TokenStore:
         # A lock held elsewhere frees itself within lock_ttl, so waiting longer is pointless.
         self.wait_seconds = lock_ttl if wait_seconds is None else wait_seconds
         self._seed_script = redis.register_script(SEED_SCRIPT)
+        self._seed_checked = False  # compared with the stored pair once per process
         self._release_script = redis.register_script(RELEASE_SCRIPT)
 
     # --- TokenSource --------------------------------------------------------------------------
@@ -80,11 +95,12 @@ class TokenStore:
 
     def state(self) -> dict[str, Any]:
         """Health of the token chain, without any token value."""
-        self._seed()
+        self._check_seed()
         record = self._read()
         if not record:
             return {"status": "missing", "expires_at": None, "seconds_left": None,
-                    "last_refresh": None, "refresh_count": 0, "source": None}  # fmt: skip
+                    "last_refresh": None, "refresh_count": 0, "source": None,
+                    "since": None}  # fmt: skip
         expires_at = float(record.get("expires_at") or 0)
         left = expires_at - self.clock()
         status = "expiring" if left <= self.leeway else "ok"
@@ -95,6 +111,7 @@ class TokenStore:
             "last_refresh": float(record["last_refresh"]) if record.get("last_refresh") else None,
             "refresh_count": int(record.get("refresh_count") or 0),
             "source": record.get("source"),
+            "since": float(record["since"]) if record.get("since") else None,
         }
         if out["status"] == "dead":
             out.update(dead_at=float(record["dead_at"]), dead_code=int(record["dead_code"]))
@@ -108,6 +125,7 @@ class TokenStore:
     # --- internals ----------------------------------------------------------------------------
 
     def _load(self) -> dict[str, str]:
+        self._check_seed()
         record = self._read()
         if not record:
             self._seed()  # another process may win the seeding race: read what it stored
@@ -122,10 +140,16 @@ class TokenStore:
     def _read(self) -> dict[str, str]:
         return cast(dict[str, str], self.r.hgetall(self.keys.token()))
 
+    def _check_seed(self) -> None:
+        if not self._seed_checked:
+            self._seed()
+            self._seed_checked = True
+
     def _seed(self) -> bool:
         if not (self.seed_access or self.seed_refresh):
             return False
-        expires_at = self.clock() + SEED_LIFETIME if self.seed_access else 0.0
+        now = self.clock()
+        expires_at = now + SEED_LIFETIME if self.seed_access else 0.0
         fields = {
             "access_token": self.seed_access,
             "refresh_token": self.seed_refresh,
@@ -133,9 +157,19 @@ class TokenStore:
             "status": "ok",
             "source": "env",
             "refresh_count": "0",
+            "since": repr(now),
+            "updated_at": repr(now),
         }
-        args = [x for item in fields.items() for x in item]
-        return bool(self._seed_script(keys=[self.keys.token()], args=args))
+        digest = hashlib.sha256(f"{self.seed_access}\0{self.seed_refresh}".encode()).hexdigest()
+        args = [digest, *(x for item in fields.items() for x in item)]
+        done = int(self._seed_script(keys=[self.keys.token()], args=args))
+        if done == 2:
+            log.warning(
+                "zalo token pair replaced by the one in the environment "
+                "(ZALO_ACCESS_TOKEN/ZALO_REFRESH_TOKEN differ from the pair seeded before)",
+                extra={"source": "env"},
+            )
+        return done > 0
 
     def _stale(self, record: dict[str, str]) -> bool:
         left = float(record.get("expires_at") or 0) - self.clock()
@@ -196,6 +230,7 @@ class TokenStore:
         }
         if source:
             fields["source"] = source
+            fields["since"] = repr(now)  # a new chain starts; refreshes continue it
         if refreshed:
             fields["last_refresh"] = repr(now)
         with self.r.pipeline(transaction=True) as pipe:

@@ -29,10 +29,10 @@ from bot.services.subscriptions import topics_of
 from bot.services.worker import Worker
 from bot.store.stats import Stats
 from bot.store.subscriptions import Subscriptions
-from bot.zalo.fake_events import APP_ID
-from bot.zalo.fake_server import FakeZalo
 from tests.admin_support import PASSWORD, console_env
 from tests.conftest import ROOT
+from tests.fakezalo.events import APP_ID
+from tests.fakezalo.server import FakeZalo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

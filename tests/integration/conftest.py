@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from app import create_app
 from bot.services.runtime import Runtime
 from bot.services.worker import Worker
-from bot.zalo.fake_events import APP_ID, OA_SECRET, sign_event
-from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
+from tests.fakezalo.events import APP_ID, OA_SECRET, sign_event
+from tests.fakezalo.server import FakeZalo
 
 APP_SECRET = "fake-app-secret"
 ACCESS, REFRESH = "access-token-1", "refresh-token-1"

@@ -21,9 +21,9 @@ from bot.services.runtime import Runtime
 from bot.services.subscriptions import apply_effect
 from bot.store.broadcast_recipients import Recipients
 from bot.zalo.client import ZaloClient
-from bot.zalo.fake_events import new_user_id, text_event
-from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
+from tests.fakezalo.events import new_user_id, text_event
+from tests.fakezalo.server import FakeZalo
 from tests.integration.conftest import post_event, run_worker, wait_until
 
 DAY_MS = 24 * 3600 * 1000
@@ -212,9 +212,13 @@ def test_quiet_hours_pause_and_resume(env: dict[str, str], fake_zalo: FakeZalo) 
     assert fake_zalo.texts_to(user) == [] and svc.get(rt, bid).status == "scheduled"
     morning = night.replace(hour=7, minute=0) + timedelta(days=1)
     due = rt.redis.zscore(rt.keys.broadcasts_due(), bid)
-    assert due == ms(morning)
-    drain(rt, now=morning - timedelta(minutes=1))  # still quiet: nothing due yet
+    # Looked at again within a minute (a changed BROADCAST_QUIET_HOURS applies), never later
+    # than the morning.
+    assert due == ms(night + timedelta(minutes=1)) < ms(morning)
+    drain(rt, now=morning - timedelta(minutes=1))  # still quiet: nothing sent yet
     assert fake_zalo.texts_to(user) == []
+    paused = [h for h in report.show(rt, bid)["history"] if h["action"] == "paused"]
+    assert len(paused) == 1  # said once, not at every look
     drain(rt, now=morning + timedelta(minutes=1))
     assert len(fake_zalo.texts_to(user)) == 1 and svc.get(rt, bid).status == "done"
 

@@ -16,9 +16,9 @@ from bot.config import child_environment, settings_from
 from bot.services import accounts
 from bot.services.runtime import Runtime
 from bot.store.inbound import partition_of
-from bot.zalo.fake_events import OA_SECRET, deliver, new_user_id, text_event
-from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
+from tests.fakezalo.events import OA_SECRET, deliver, new_user_id, text_event
+from tests.fakezalo.server import FakeZalo
 from tests.integration.test_smoke_gunicorn import Processes, health, until
 from tests.redis_server import client_for, free_port
 

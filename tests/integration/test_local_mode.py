@@ -34,7 +34,9 @@ def test_sandbox_round_trip(redis_url: str, tmp_path) -> None:
 
 
 def test_sandbox_is_closed_with_a_real_oa(redis_url: str, tmp_path) -> None:
-    app = local_app(redis_url, tmp_path, ZALO_APP_ID="1", ZALO_REFRESH_TOKEN="r")
+    app = local_app(
+        redis_url, tmp_path, ZALO_APP_ID="1", ZALO_APP_SECRET="s", ZALO_REFRESH_TOKEN="r"
+    )
     assert app.test_client().get("/sandbox").status_code == 404
 
 

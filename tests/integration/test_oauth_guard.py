@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from bot.services import accounts
-from bot.zalo.fake_events import OA_ID
-from bot.zalo.fake_server import FakeZalo
 from tests.admin_support import PASSWORD, fast_hashing, login  # noqa: F401  (autouse fixture)
+from tests.fakezalo.events import OA_ID
+from tests.fakezalo.server import FakeZalo
 
 REDIRECT = "https://bot.example.gov.vn/zalo/oauth/callback"
 

@@ -8,8 +8,8 @@ import redis
 from flask.testing import FlaskClient
 
 from bot.services.runtime import Runtime
-from bot.zalo.fake_events import APP_ID, follow_event, new_user_id, now_ms, text_event
-from bot.zalo.fake_server import FakeZalo
+from tests.fakezalo.events import APP_ID, follow_event, new_user_id, now_ms, text_event
+from tests.fakezalo.server import FakeZalo
 from tests.integration.conftest import post_event, run_worker
 
 PHONE, CCCD = "0912345678", "036090001234"

@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from bot.config import child_environment
-from bot.zalo.fake_events import OA_SECRET, deliver, new_user_id, text_event
-from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
+from tests.fakezalo.events import OA_SECRET, deliver, new_user_id, text_event
+from tests.fakezalo.server import FakeZalo
 from tests.redis_server import free_port
 
 pytestmark = pytest.mark.slow

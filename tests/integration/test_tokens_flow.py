@@ -4,52 +4,58 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from urllib.parse import parse_qs, urlparse
 
 import requests
-from flask.testing import FlaskClient
 
 from app import create_app
 from bot.config import child_environment
 from bot.services import accounts
-from bot.zalo.fake_events import OA_ID, new_user_id, text_event
-from bot.zalo.fake_server import FakeZalo
 from tests.admin_support import PASSWORD, login
 from tests.conftest import ROOT
-from tests.integration.conftest import post_event
+from tests.fakezalo.events import OA_ID, new_user_id, text_event
+from tests.fakezalo.server import FakeZalo
+from tests.integration.conftest import post_event, wait_until
 
 
 def test_expired_token_is_refreshed_once_by_four_workers(
-    bot_env: dict[str, str], client: FlaskClient, fake_zalo: FakeZalo
+    bot_env: dict[str, str], fake_zalo: FakeZalo
 ) -> None:
     env = {**bot_env, "INBOUND_PARTITIONS": "4", "WORKER_LEASE_SECONDS": "2"}
     app = create_app(env)
-    client = app.test_client()
-    users = [new_user_id() for _ in range(12)]
-    for user in users:
-        assert post_event(client, text_event(user, "xin chào")).status_code == 200
-    fake_zalo.expire_access_token()
-    before = fake_zalo.refresh_calls
+    client, rt = app.test_client(), app.extensions["bot"]
+    names = [f"w{i}" for i in range(4)]
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "worker", "--name", f"w{i}"],
+            [sys.executable, "-m", "flask", "--app", "app", "worker", "--name", name],
             cwd=ROOT,
             env=child_environment(env),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for i in range(4)
+        for name in names
     ]
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(fake_zalo.sent) < len(users):
-            time.sleep(0.05)
+        # The token expires only once all four workers run and each leases a partition: a
+        # worker still starting (seconds under load) must neither be raced by the test's clock
+        # nor leave the refresh to whichever worker happened to start first.
+        def spread() -> bool:
+            owners = {rt.redis.get(rt.keys.partition_lease(p)) for p in range(4)}
+            return owners == set(names)
+
+        assert wait_until(spread, 60), "the four workers did not start and share the partitions"
+        fake_zalo.expire_access_token()
+        before = fake_zalo.refresh_calls
+        users = [new_user_id() for _ in range(12)]
+        for user in users:
+            assert post_event(client, text_event(user, "xin chào")).status_code == 200
+        answered = wait_until(lambda: len(fake_zalo.sent) >= len(users), 60)
     finally:
         for w in workers:
             w.terminate()
         for w in workers:
             w.wait(15)
+    assert answered, f"{len(fake_zalo.sent)} of {len(users)} residents answered"
     assert fake_zalo.refresh_calls - before == 1
     for user in users:
         assert len(fake_zalo.texts_to(user)) == 1

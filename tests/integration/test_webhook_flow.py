@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from bot.services.runtime import Runtime
-from bot.zalo.fake_events import echo_event, follow_event, image_event, new_user_id, text_event
-from bot.zalo.fake_server import FakeZalo
+from tests.fakezalo.events import echo_event, follow_event, image_event, new_user_id, text_event
+from tests.fakezalo.server import FakeZalo
 from tests.integration.conftest import post_event, run_worker
 
 

@@ -20,7 +20,8 @@ from bot.services import ingest
 from bot.services.runtime import Runtime
 from bot.store.inbound import DEDUPE_SECONDS
 from bot.zalo.events import TEXT_LIMIT, parse_event
-from bot.zalo.fake_events import (
+from bot.zalo.signature import HEADER, PREFIX, compute_mac
+from tests.fakezalo.events import (
     APP_ID,
     OA_ID,
     OA_SECRET,
@@ -30,8 +31,7 @@ from bot.zalo.fake_events import (
     new_user_id,
     text_event,
 )
-from bot.zalo.fake_server import FakeZalo
-from bot.zalo.signature import HEADER, PREFIX, compute_mac
+from tests.fakezalo.server import FakeZalo
 from tests.integration.conftest import post_event, run_worker
 
 DAY_MS = 24 * 3600 * 1000

@@ -10,9 +10,9 @@ import time
 from flask.testing import FlaskClient
 
 from bot.config import child_environment
-from bot.zalo.fake_events import new_user_id, text_event
-from bot.zalo.fake_server import FakeZalo
 from tests.conftest import ROOT
+from tests.fakezalo.events import new_user_id, text_event
+from tests.fakezalo.server import FakeZalo
 from tests.integration.conftest import post_event, wait_until
 from tests.redis_server import client_for
 

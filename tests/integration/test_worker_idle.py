@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from bot.services.runtime import Runtime
 from bot.services.worker import Worker
 from bot.store.inbound import Entry, partition_of
-from bot.zalo.fake_events import new_user_id, text_event
-from bot.zalo.fake_server import FakeZalo
+from tests.fakezalo.events import new_user_id, text_event
+from tests.fakezalo.server import FakeZalo
 from tests.integration.conftest import post_event, wait_until
 
 

@@ -39,7 +39,8 @@ def progress(rt: Runtime, b: Broadcast) -> dict[str, Any]:
     )
     return {
         "status": b.status,
-        "status_name": wording.status_name(b.status),
+        "status_name": reports.status_label(rt, b),
+        "schedule": reports.schedule_note(rt, b),
         "total": counts["total"],
         "handled": handled,
         "counts": counts,

@@ -67,7 +67,9 @@ def _time(rt: Runtime, value: str, name: str, errors: dict[str, str]) -> datetim
     try:
         return clock.parse_when(value, rt.settings.timezone)
     except ValueError:
-        errors[name] = "Thời gian không hợp lệ (ví dụ 2021-08-14 07:30)."
+        errors[name] = (
+            "Thời gian không hợp lệ: viết ngày/tháng/năm giờ:phút, ví dụ 14/08/2021 07:30."
+        )
         return None
 
 
@@ -79,5 +81,5 @@ def form_context(rt: Runtime, draft: Draft) -> dict[str, Any]:
         "districts": topics.districts,
         "limit": MAX_TEXT,
         "joiner": JOINER,
-        "now": rt.now().strftime("%Y-%m-%dT%H:%M"),
+        "now": rt.now().strftime("%d/%m/%Y %H:%M"),
     }

@@ -7,7 +7,7 @@ from flask import render_template, request
 
 from bot.language.mask import mask_numbers
 from bot.store.stats import Stats
-from bot.web.admin import figures, snippets, tester
+from bot.web.admin import figures, snippets, tester, wording
 from bot.web.admin.access import audit, requires, runtime
 from bot.web.admin.blueprint import admin
 
@@ -18,7 +18,7 @@ UNANSWERED_SHOWN = 100
 @admin.get("/content/test")
 @requires("content")
 def content_tester() -> str:
-    return render_template("admin/content_tester.html", text="", result=None)
+    return render_template("admin/content_tester.html", text="", result=None, wording=wording)
 
 
 @admin.post("/content/test")
@@ -30,7 +30,7 @@ def content_tester_run() -> str:
     if result is not None:
         # The question may be a resident's own words: the audit keeps only what was decided.
         audit("content.test", result.get("faq_id") or "", f"intent={result.get('intent')}")
-    return render_template("admin/content_tester.html", text=text, result=result)
+    return render_template("admin/content_tester.html", text=text, result=result, wording=wording)
 
 
 @admin.get("/content")

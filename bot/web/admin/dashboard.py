@@ -116,7 +116,7 @@ def health_tiles(rt: Runtime, report: dict[str, Any]) -> list[dict[str, str]]:
     tiles.append(
         {
             "label": "Nội dung hỏi đáp",
-            "value": str(content.get("version") or "chưa nạp"),
+            "value": _version_text(content.get("version")),
             "note": f"{len(errors)} lỗi trong bản sửa mới" if errors else "hợp lệ",
             "level": "bad" if not content.get("version") else "warn" if errors else "ok",
         }
@@ -155,3 +155,15 @@ def _token_tile(token: dict[str, Any] | None, local_mode: bool) -> dict[str, str
     left = (token or {}).get("seconds_left")
     note = f"còn {int(left) // 3600} giờ {int(left) % 3600 // 60} phút" if left and left > 0 else ""
     return {"label": label, "value": words, "note": note, "level": level}
+
+
+def _version_text(version: object) -> str:
+    """ "faq 2026.11.27 · hotlines 2026.11.27" as staff read it."""
+    if not version:
+        return "chưa nạp"
+    names = {"faq": "hỏi đáp", "hotlines": "số điện thoại"}
+    parts = []
+    for part in str(version).split(" · "):
+        kind, _, number = part.partition(" ")
+        parts.append(f"{names[kind]} {number}" if kind in names and number else part)
+    return " · ".join(parts)

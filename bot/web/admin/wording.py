@@ -70,3 +70,24 @@ def reason_name(reason: str) -> str:
 
 def history_name(action: str) -> str:
     return HISTORY.get(action, action)
+
+
+INTENT = {
+    "faq": "Hỏi đáp (câu hỏi thường gặp)",
+    "emergency": "Khẩn cấp: phản ứng nặng sau tiêm",
+    "hotline": "Hỏi số điện thoại, đường dây nóng",
+    "greeting": "Chào hỏi",
+    "thanks": "Cảm ơn",
+    "help": "Hỏi cách dùng kênh",
+    "subscribe": "Đăng ký nhận tin",
+    "unsubscribe": "Huỷ nhận tin",
+    "handoff": "Muốn gặp cán bộ",
+    "district": "Cho biết huyện/thành phố đang ở",
+    "feedback": "Góp ý 👍/👎 cho câu trả lời",
+    "pending": "Trả lời câu bot vừa hỏi",
+    "fallback": "Chưa hiểu, chuyển câu hỏi cho cán bộ",
+}
+
+
+def intent_name(intent: str) -> str:
+    return INTENT.get(intent, intent)

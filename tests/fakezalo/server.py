@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, jsonify, redirect, request
 
-from bot.zalo.fake_events import (  # re-exported: the webhook side of the fake
+from bot.zalo.oauth import challenge_for
+from tests.fakezalo.events import (  # re-exported: the webhook side of the fake
     APP_ID,
     OA_ID,
     OA_SECRET,
@@ -29,8 +30,8 @@ from bot.zalo.fake_events import (  # re-exported: the webhook side of the fake
     submit_info_event,
     text_event,
 )
-from bot.zalo.fake_http import FakeHttpServer
-from bot.zalo.fake_rules import (
+from tests.fakezalo.http_server import FakeHttpServer
+from tests.fakezalo.rules import (
     MESSAGES,
     PAGE_LIMIT,
     conversation,
@@ -41,7 +42,6 @@ from bot.zalo.fake_rules import (
     quota,
     send_quota,
 )
-from bot.zalo.oauth import challenge_for
 
 __all__ = [
     "APP_ID", "OA_ID", "OA_SECRET", "FakeZalo", "chatnow_event", "deliver", "echo_event",
@@ -456,7 +456,7 @@ def _oauth_error(code: int, name: str) -> Response:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the fake until interrupted: `python -m bot.zalo.fake_server --port 8900`."""
+    """Serve the fake until interrupted: `python -m tests.fakezalo.server --port 8900`."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
