@@ -52,6 +52,19 @@ CUES = (
     "có hướng dẫn",
     "không rành",
     "công nghệ",
+    "dùng để làm gì",
+    "để làm gì",
+    "hỏi những gì",
+    "hỏi được những gì",
+    "trả lời được gì",
+    "trả lời được những gì",
+    "trả lời những gì",
+    "những chủ đề nào",
+    "chủ đề nào",
+    "có những mục nào",
+    "làm được những gì",
+    "giúp được gì",
+    "giúp được những gì",
 )
 COMMANDS = frozenset({"menu", "help", "trogiup", "huongdan", "nhom"})
 FIRST_PAGE = 4

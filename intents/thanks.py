@@ -24,5 +24,5 @@ def bid(turn: Turn) -> Bid | None:
         return make_bid(95.0, decide(turn, NAME, Reply(wording.THANKS)))
     if a.opens_with == THANKS and not a.questions:
         # "Em cảm ơn ad, nhờ ad hướng dẫn mà mẹ em tiêm xong an toàn": thanks with a story
-        return make_bid(60.0, decide(turn, NAME, Reply(wording.THANKS)))
+        return make_bid(90.0, decide(turn, NAME, Reply(wording.THANKS)))
     return None

@@ -108,3 +108,10 @@ def test_the_fake_zalo_lives_with_the_tests_not_in_the_product() -> None:
     assert (ROOT / "tests" / "fakezalo" / "server.py").is_file()
     packages = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'include = ["bot*", "intents*"]' in packages  # tests/ is never installed
+
+
+@pytest.mark.parametrize("path", [p for p in ALL if under(p, "bot/dialogue")], ids=rel)
+def test_the_dialogue_layer_never_imports_the_intents(path: Path) -> None:
+    """Intents build on bot.dialogue (the turn, the bid, the wording); the arbiter is given the
+    registry by its callers, so the two never import each other."""
+    assert not {n for n in imports(path) if top(n) == "intents"}, rel(path)

@@ -7,11 +7,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot.dialogue.respond import respond
 
 from bot.content.loader import Content, load
 from bot.dialogue.turn import Thresholds
 from bot.model import Decision, Session
+from intents import respond
 from tests.conftest import ROOT
 
 MONDAY_10 = datetime(2022, 3, 7, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

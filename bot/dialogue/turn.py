@@ -77,10 +77,12 @@ class Turn:
         """FAQ entries scored against the message's question, with its context, best first."""
         if self.analysis.social_only:
             return []
-        ranked = self.content.index.rank(self._units, self.analysis.background)
-        if self.symptoms.past and not self.symptoms.emergency:
-            ranked = _lean_to_screening(ranked)  # "hồi nhỏ bị sốc phản vệ, giờ tiêm được không"
-        return ranked
+        past = bool(self.symptoms.past) and not self.symptoms.emergency
+        limit = len(self.content.entries) if past else CANDIDATES
+        ranked = self.content.index.rank(self._units, self.analysis.background, limit=limit)
+        if past:  # "hồi nhỏ bị sốc phản vệ, giờ tiêm được không": a screening question
+            ranked = _lean_to_screening(ranked)
+        return ranked[:CANDIDATES]
 
     @property
     def _units(self) -> tuple[Normalised, ...]:
@@ -95,7 +97,11 @@ class Turn:
 
     @cached_property
     def confident(self) -> bool:
-        """The best FAQ entry is clear enough to answer."""
+        """The best FAQ entry is clear enough to answer; a message that nowhere speaks of
+        vaccination (no cue in all it says) is answered only when the entry is sure."""
+        if self.content.index.domain.verdict(self.analysis.whole) != "in":
+            sure = self.thresholds.sure
+            return bool(self.candidates) and self.candidates[0].score >= sure
         return self.thresholds.confident(self.candidates)
 
     @cached_property
@@ -109,6 +115,9 @@ class Turn:
     def district(self) -> str | None:
         """A district named in this message."""
         return self.content.find_district(self.norm)
+
+
+CANDIDATES = 5  # FAQ entries a turn keeps, best first
 
 
 def _lean_to_screening(ranked: list[Candidate]) -> list[Candidate]:

@@ -110,6 +110,12 @@ INTRODUCTIONS = (
     "là dân",
     "lần đầu nhắn",
     "lần đầu hỏi",
+    "mới kết bạn",
+    "mới follow",
+    "mới tìm thấy",
+    "mới biết",
+    "tự giới thiệu",
+    "tên là",
 )
 
 
@@ -243,9 +249,17 @@ def _is_question(norm: Normalised, asked: bool, questions: PhraseSet) -> bool:
     tokens = list(norm.tokens)
     while tokens and _among(tokens[-1], TRAILING):
         tokens.pop()
+    settled = len(tokens) > 1 and tokens[-2:] == ["không", "sao"]
+    if len(tokens) > 2 and settled and tokens[-3] != "có":
+        return False  # "bác sĩ bảo không sao": it is fine, nothing asked
     if len(tokens) > 1 and _among(tokens[-1], QUESTION_FINAL):
         return True  # (a lone "ho" is a cough, not "hở")
-    return questions.search(norm)
+    spans = questions.spans(norm)
+    if not spans:
+        return False
+    # "mấy năm nay" is a time ("for some years now"), not "how many years?"
+    times = {s for s, _, _ in _not_questions().spans(norm)}
+    return any(start not in times for start, _, _ in spans)
 
 
 def _role(norm: Normalised, asked: bool, sentence_role: str | None) -> str:
@@ -436,6 +450,16 @@ def _peel(norm: Normalised) -> tuple[Normalised | None, Normalised, Normalised |
     core = part(tokens[head:tail])
     assert core is not None
     return part(tokens[:head]), core, part(tokens[tail:])
+
+
+@lru_cache(maxsize=1)
+def _not_questions() -> PhraseSet:
+    return PhraseSet.of(
+        f"{how} {unit} {when}"
+        for how in ("mấy", "bao nhiêu")
+        for unit in ("năm", "tháng", "tuần", "ngày", "hôm", "bữa")
+        for when in ("nay", "trước", "qua")
+    )
 
 
 @lru_cache(maxsize=1)
