@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.content.loader import Content, load
 from bot.dialogue import evaluation, wording
@@ -20,8 +21,8 @@ NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 # The floors the issue sets for ../shared/eval/dev-long.yaml (tuned on freely).
 LONG_FLOORS = {
-    "faq_top1": 0.80,
-    "faq_top1_or_suggestion": 0.88,
+    "faq_top1": 0.85,
+    "faq_top1_or_suggestion": 0.95,
     "emergency_recall": 1.0,
     "intent_accuracy": 0.9,
 }
@@ -76,9 +77,24 @@ def test_long_dev_set_rarely_answers_out_of_scope(long_report: Report) -> None:
     assert value is not None and value <= 0.05, evaluation.format_report(long_report)
 
 
-def test_past_signs_are_answered_with_their_entry_not_115(long_report: Report) -> None:
-    past = [row for row in long_report.rows if "tiền sử" in row[0].text or "từng" in row[0].text]
-    assert past and all(p["intent"] != "emergency" for _, p, _ in past)
+def _past_history_section() -> list[evaluation.Query]:
+    """dev-long's section of past red-flag history asked about before vaccination."""
+    text = (EVAL / "dev-long.yaml").read_text("utf-8")
+    section = text.split("# ── Past red-flag history", 1)[1].split("# ── Out of scope", 1)[0]
+    items = yaml.safe_load(section.split("\n", 1)[1])
+    return [evaluation.Query(i["text"], i["expect"], tuple(i.get("also") or ())) for i in items]
+
+
+def test_past_signs_are_answered_with_their_entry_not_115(shipped: Content) -> None:
+    past = _past_history_section()
+    assert len(past) == 8
+    rep = evaluation.evaluate(past, lambda text: predict(shipped, text))
+    assert not [p for _, p, _ in rep.rows if p["intent"] == "emergency"]
+    right = sum(ok for _, _, ok in rep.rows)
+    assert right >= 7, evaluation.format_report(rep)
+    for q, p, _ in rep.rows:
+        if p["intent"] == "faq" and p["action"] == "answer":
+            assert wording.PAST_SIGN in say(shipped, q.text).reply.text
 
 
 @pytest.mark.parametrize("metric", sorted(SHORT_FLOORS))
