@@ -13,7 +13,7 @@ from dataclasses import replace
 from bot.dialogue import actions, render, wording
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.turn import Bid, Turn
-from bot.language.analysis import QUESTION, join
+from bot.language.analysis import MAX_QUESTIONS, QUESTION, join
 from bot.language.normalise import Normalised
 from bot.model import Decision, Reply
 
@@ -21,18 +21,19 @@ NAME = "faq"
 MAX_SUGGESTIONS = 3
 SUGGEST_SPREAD = 15.0  # suggestions far below the best one only distract
 MAX_OTHERS = 2  # other questions of the same message offered as buttons
+MAX_PARTS = 4  # the questions of a message looked at one by one for them
 
 
 def _asked(turn: Turn) -> list[Normalised]:
     """Each thing the message asks: its question sentences, and the question clauses of a
     sentence that asks two ("bà có tiêm được không, cần chuẩn bị gì ạ?")."""
     parts: list[Normalised] = []
-    for sentence in turn.analysis.question_sentences:
+    for sentence in turn.analysis.question_sentences[:MAX_QUESTIONS]:
         parts.append(join(sentence))
         asked = [c for c in sentence if c.role == QUESTION]
         if len(asked) > 1:
             parts += [c.norm for c in asked]
-    return parts
+    return parts[:MAX_PARTS]
 
 
 def _others(turn: Turn, best: str) -> list[str]:

@@ -157,6 +157,10 @@ class MatchIndex:
                 df[f] = df.get(f, 0) + 1
         n = max(len(entry_features), 1)
         self._idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}
+        self._feature_entries: dict[str, list[int]] = {}
+        for e, feats in enumerate(entry_features):
+            for f in feats:
+                self._feature_entries.setdefault(f, []).append(e)
         self._vocab = sorted({f for f in df if " " not in f and len(f) >= 4})
         self._typos: dict[str, str] = {}
         # the last texts scored: one message's question sentences are scored by more than one
@@ -219,6 +223,12 @@ class MatchIndex:
 
     def _overlap(self, weights: Mapping[str, float], skip: int = -1) -> list[float]:
         total = max(sum(weights.values()), MIN_MASS)
+        if skip < 0:  # through the entries each word is known to: long messages stay cheap
+            known = [0.0] * len(self.ids)
+            for f, w in weights.items():
+                for e in self._feature_entries.get(f, ()):
+                    known[e] += w
+            return [100.0 * k / total for k in known]
         entries = list(self._entry_features)
         if skip >= 0:  # the entry as if that phrasing were not there
             owner = self._owners[skip]

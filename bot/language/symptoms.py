@@ -137,12 +137,14 @@ def _paired(norm: Normalised, rules: Rules) -> list[tuple[int, int, str]]:
 
 def _signs_in(clause: Clause, rules: Rules) -> list[tuple[int, str]]:
     norm = clause.norm
+    spans = [(s, e, p.text) for s, e, p in rules.include.spans(norm)] + _paired(norm, rules)
+    if not spans:
+        return []
     masked = {i for s, e, _ in rules.exclude.spans(norm) for i in range(s, e)}
     if rules.question.search(norm):
         return []  # "dấu hiệu nào thì phải đi viện": asks about signs, reports none
     hypothetical = _starts(norm, rules.hypothetical)
     out = []
-    spans = [(s, e, p.text) for s, e, p in rules.include.spans(norm)] + _paired(norm, rules)
     for start, end, phrase in spans:
         if masked & set(range(start, end)) or _negated(norm, start, rules):
             continue
@@ -166,10 +168,17 @@ def _walk(analysis: Analysis, rules: Rules) -> list[Sign]:
     what others say ("người ta bảo tiêm xong bị liệt") is no report at all."""
     signs: list[Sign] = []
     recoveries: list[tuple[int, int]] = []
+    found = [_signs_in(clause, rules) for clause in analysis.clauses]
+    if not any(found):
+        return []  # most messages: nothing to place in time
+    telling = {c.sentence for c, f in zip(analysis.clauses, found, strict=True) if f}
     state, sentence = "now", -1
     for k, clause in enumerate(analysis.clauses):
         if clause.sentence != sentence:
             state, sentence = "now", clause.sentence
+        recoveries += [(k, s) for s in _starts(clause.norm, rules.recovered)]
+        if clause.sentence not in telling:
+            continue  # no sign in this sentence: its tense words matter to none
         norm = clause.norm
         marks = sorted(
             [(s, "past") for s in _starts(norm, rules.past) if not _negated(norm, s, rules)]
@@ -177,8 +186,7 @@ def _walk(analysis: Analysis, rules: Rules) -> list[Sign]:
             + [(s, "after") for s in _starts(norm, rules.after_injection)]
             + [(s, "hearsay") for s in _starts(norm, rules.hearsay)]
         )
-        recoveries += [(k, s) for s in _starts(norm, rules.recovered)]
-        for start, phrase in _signs_in(clause, rules):
+        for start, phrase in found[k]:
             when = state
             for pos, mark in marks:
                 if pos <= start:
@@ -241,7 +249,8 @@ def _sentences_now(analysis: Analysis, rules: Rules) -> Normalised | None:
 def assess(analysis: Analysis, rules: Rules | None = None) -> Assessment:
     rules = rules or load_rules()
     signs = _walk(analysis, rules)
-    now_text = _sentences_now(analysis, rules)
+    warm = any(temperature(c.norm) is not None for c in analysis.clauses)
+    now_text = _sentences_now(analysis, rules) if warm else None
     fever = now_text is not None and high_fever(now_text, rules)
     return Assessment(
         now=tuple(s.phrase for s in signs if s.when == "now"),

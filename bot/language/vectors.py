@@ -38,6 +38,11 @@ class EntryVectors:
                 self._counts[owner][f] = self._counts[owner].get(f, 0) + 1
         self._weights = [_weights(c, idf) for c in self._counts]
         self._norms = [_norm(w) for w in self._weights]
+        # each feature's weight in every entry that has it: a long message touches few entries
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for e, weights in enumerate(self._weights):
+            for f, w in weights.items():
+                self._postings.setdefault(f, []).append((e, w))
 
     def _without(self, skip: int) -> tuple[dict[str, float], float]:
         """The profile of the skipped phrasing's entry as if that phrasing were not there."""
@@ -50,6 +55,12 @@ class EntryVectors:
     def scores(self, query: Mapping[str, float], skip: int = -1) -> list[float]:
         """0-100 per entry: cosine of the IDF-weighted query features and the entry profile."""
         q_norm = _norm(query)
+        if skip < 0:
+            dots = [0.0] * len(self._weights)
+            for f, w in query.items():
+                for e, we in self._postings.get(f, ()):
+                    dots[e] += w * we
+            return [100.0 * d / (q_norm * n) for d, n in zip(dots, self._norms, strict=True)]
         out = []
         for e, (weights, norm) in enumerate(zip(self._weights, self._norms, strict=True)):
             if skip >= 0 and self._owners[skip] == e:
