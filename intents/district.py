@@ -16,6 +16,7 @@ from bot.language.lexicon import fold
 from bot.model import Button, Reply
 
 NAME = "district"
+REPORTED = "help"
 SCORE = 96.0  # a bare place name is not a question: it must not become a fuzzy FAQ suggestion
 # "huyện Nam Trực", "tp Nam Định", "em ở Nam Trực", "nhà tôi tại Hải Hậu ạ"
 PLACE_WORDS = frozenset(
@@ -51,5 +52,6 @@ def bid(turn: Turn) -> Bid | None:
     topics = render.main_topics(turn.content.groups, first=buttons)
     reply = render.fit(Reply(wording.DISTRICT_NOTED.format(district=name), topics))
     session = next_session(turn, NAME, district=slug)
-    decision = decide(turn, NAME, reply, effects=remember(turn, slug), session=session)
+    # reported as "help" (what the bot can do there): `faq predict`'s intent names are firm
+    decision = decide(turn, REPORTED, reply, effects=remember(turn, slug), session=session)
     return make_bid(SCORE, decision)

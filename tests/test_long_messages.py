@@ -197,3 +197,18 @@ def test_the_menu_answers_a_long_what_can_you_do(shipped: Content) -> None:
         "Em không rành công nghệ lắm. Em cảm ơn."
     )
     assert say(shipped, text).intent == "help"
+
+
+CONTRACT_INTENTS = {"faq", "emergency", "hotline", "greeting", "thanks", "help", "subscribe",
+                    "unsubscribe", "handoff", "fallback"}  # fmt: skip
+
+
+def test_every_prediction_keeps_the_firm_format(shipped: Content) -> None:
+    texts = [q.text for name in ("dev-queries.yaml", "dev-long.yaml")
+             for q in evaluation.load_queries(EVAL / name)]  # fmt: skip
+    texts += ["Nam Trực", "xem thêm", "#xemthem benh-nen", "👍", "", "   "]
+    for text in texts:
+        p = predict(shipped, text)
+        assert p["intent"] in CONTRACT_INTENTS, p
+        assert {"text", "intent", "action", "faq_id", "score", "candidates"} <= set(p)
+        assert p["action"] in ("answer", "clarify") and 0 <= p["score"] <= 100
