@@ -111,7 +111,7 @@ def test_show_json_contract(runner: FlaskCliRunner) -> None:
 
 def test_show_reads_in_vietnamese_with_local_dates(app: Flask, runner: FlaskCliRunner) -> None:
     bid = create(runner, "--at", "14/08/2031 07:30")
-    assert run(runner, "approve", bid, "--by", "Bình").exit_code == 0
+    assert run(runner, "approve", bid, "--by", "binh").exit_code == 0
     from bot.services.broadcasts import run_broadcasts_once
 
     run_broadcasts_once(app.extensions["bot"])  # not yet due: nothing changes
@@ -119,7 +119,7 @@ def test_show_reads_in_vietnamese_with_local_dates(app: Flask, runner: FlaskCliR
     assert "Giờ gửi: 14/08/2031 07:30" in shown and "Sẽ gửi lúc 07:30 ngày 14/08/2031." in shown
     assert "Trạng thái: Chờ đến giờ gửi" in shown
     history = shown.split("Lịch sử:\n", 1)[1]
-    line = r"^  \d\d/\d\d/\d{4} \d\d:\d\d — Bình: lên lịch gửi \(gửi lúc 14/08/2031 07:30\)$"
+    line = r"^  \d\d/\d\d/\d{4} \d\d:\d\d — binh: lên lịch gửi \(gửi lúc 14/08/2031 07:30\)$"
     assert re.search(line, history, re.MULTILINE)
     assert not re.search(r"\d{12,}", shown)  # never epoch milliseconds
     for english in ("status", "history", "created", "scheduled", "approve with"):
@@ -180,7 +180,7 @@ def test_approve_by_must_name_an_approver_account(
 def test_a_disguised_name_is_the_same_person(runner: FlaskCliRunner, disguise: str) -> None:
     bid = create(runner, by="an")
     refused = run(runner, "approve", bid, "--by", disguise)
-    assert refused.exit_code != 0 and "another officer" in refused.output
+    assert refused.exit_code != 0 and "cần một cán bộ khác duyệt" in refused.output
     assert json.loads(run(runner, "show", bid, "--json").output)["status"] == "draft"
 
 
@@ -189,4 +189,4 @@ def test_a_creator_name_with_invisible_characters_is_still_the_creator(
 ) -> None:
     bid = create(runner, by="binh\u200b")
     refused = run(runner, "approve", bid, "--by", "binh")
-    assert refused.exit_code != 0 and "another officer" in refused.output
+    assert refused.exit_code != 0 and "cần một cán bộ khác duyệt" in refused.output
