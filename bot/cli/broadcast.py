@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from bot.dialogue.wording_broadcasts import HISTORY
 from bot.services import accounts
 from bot.services import broadcast_clock as clock
 from bot.services import broadcast_report as report
@@ -150,17 +151,6 @@ def show_command(broadcast_id: str, as_json: bool) -> None:
         click.echo(f"  {at} — {who}: {action}{detail}")
 
 
-HISTORY = {
-    "created": "soạn bản nháp",
-    "approved": "duyệt",
-    "scheduled": "lên lịch gửi",
-    "sending started": "bắt đầu gửi",
-    "paused": "tạm dừng",
-    "done": "gửi xong",
-    "expired": "hết hạn",
-    "cancelled": "huỷ",
-    "closed": "khép lại",
-}
 PREVIEW = {
     "audience": "số người sẽ nhận",
     "reachable_now": "gửi trực tiếp được ngay (đã tương tác trong 7 ngày)",

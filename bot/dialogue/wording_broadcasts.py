@@ -146,3 +146,17 @@ def with_notices(reply: Reply, notices: Sequence[tuple[str, str]]) -> Reply:
 
 def _joined(text: str, messages: Sequence[str]) -> str:
     return f"{text.rstrip()}\n\n{notice_block(messages)}"
+
+
+# What happened to a broadcast, as its history reads (console and `flask broadcast show`).
+HISTORY = {
+    "created": "soạn bản nháp",
+    "approved": "duyệt",
+    "scheduled": "lên lịch gửi",
+    "sending started": "bắt đầu gửi",
+    "paused": "tạm dừng",
+    "done": "gửi xong",
+    "expired": "hết hạn",
+    "cancelled": "huỷ",
+    "closed": "khép lại",
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.dialogue.wording_broadcasts import HISTORY
+
 STATUS = {
     "draft": "Bản nháp",
     "approved": "Đã duyệt",
@@ -39,18 +41,6 @@ REASON = {
     "in-doubt": "không rõ đã nhận chưa (tiến trình dừng giữa chừng) — không gửi lại để tránh trùng",
     "forgotten": "người dân yêu cầu xoá dữ liệu",
     "error": "lỗi hệ thống",
-}
-
-HISTORY = {
-    "created": "soạn bản nháp",
-    "approved": "duyệt",
-    "scheduled": "lên lịch gửi",
-    "sending started": "bắt đầu gửi",
-    "paused": "tạm dừng",
-    "done": "gửi xong",
-    "expired": "hết hạn",
-    "cancelled": "huỷ",
-    "closed": "khép lại",
 }
 
 
