@@ -39,6 +39,7 @@ screenshots: $(STAMP)
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/e2e
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || { echo "make bench needs wrk: sudo apt-get install wrk" >&2; exit 1; }
 	$(PY) -m bench
 
 soak: $(STAMP)

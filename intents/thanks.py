@@ -20,7 +20,7 @@ def bid(turn: Turn) -> Bid | None:
     a = turn.analysis
     if turn.command or not a.thanks:
         return None
-    if (a.social_only and not a.greets) or (a.social_only and a.opens_with == THANKS):
+    if a.social_only and (not a.greets or a.opens_with == THANKS):
         return make_bid(95.0, decide(turn, NAME, Reply(wording.THANKS)))
     if a.opens_with == THANKS and not a.questions:
         # "Em cảm ơn ad, nhờ ad hướng dẫn mà mẹ em tiêm xong an toàn": thanks with a story
