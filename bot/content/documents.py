@@ -20,26 +20,11 @@ from typing import Any
 import yaml
 
 from bot.content.lines import load_strict
+from bot.content.parse import ENTRY_FIELDS
 
 HOTLINES = "hotlines.yaml"
 DATE_KEYS = frozenset({"reviewed", "review_by", "verified_on"})
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-ENTRY_FIELDS = (
-    "id",
-    "group",
-    "question",
-    "title",
-    "variants",
-    "answer",
-    "details",
-    "source",
-    "references",
-    "related",
-    "links",
-    "reviewed",
-    "review_by",
-    "reviewed_by",
-)
 FIELD_NAMES = {
     "id": "Mã mục",
     "group": "Nhóm chủ đề",

@@ -24,24 +24,24 @@ from bot.content.schema import (
 )
 
 MIN_VARIANTS = 6
-FAQ_KEYS = frozenset(
-    [
-        "id",
-        "group",
-        "question",
-        "title",
-        "variants",
-        "answer",
-        "details",
-        "source",
-        "references",
-        "related",
-        "links",
-        "reviewed",
-        "review_by",
-        "reviewed_by",  # set from the approval of a console change
-    ]
+# The fields of an FAQ entry, in the order a file and the console's editor show them.
+ENTRY_FIELDS = (
+    "id",
+    "group",
+    "question",
+    "title",
+    "variants",
+    "answer",
+    "details",
+    "source",
+    "references",
+    "related",
+    "links",
+    "reviewed",
+    "review_by",
+    "reviewed_by",  # set from the approval of a console change
 )
+FAQ_KEYS = frozenset(ENTRY_FIELDS)
 MAX_BUTTON_TITLE = 35  # Zalo button titles
 # The answer shown first is read on a phone: longer detail goes in `details` ("Xem thêm").
 MAX_ANSWER = 600

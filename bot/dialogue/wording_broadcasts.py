@@ -160,3 +160,14 @@ HISTORY = {
     "cancelled": "huỷ",
     "closed": "khép lại",
 }
+
+# A broadcast's status as officers read it (console, API errors and commands).
+STATUS = {
+    "draft": "Bản nháp",
+    "approved": "Đã duyệt",
+    "scheduled": "Chờ đến giờ gửi",
+    "sending": "Đang gửi",
+    "done": "Đã gửi xong",
+    "cancelled": "Đã huỷ",
+    "expired": "Hết hạn",
+}

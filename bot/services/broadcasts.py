@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from bot.dialogue.wording_broadcasts import MAX_TEXT, broadcast_message
+from bot.dialogue.wording_broadcasts import MAX_TEXT, STATUS, broadcast_message
 from bot.services import broadcast_clock as clock
 from bot.services.accounts import canonical_name
 from bot.services.broadcast_delivery import run_broadcasts_once
@@ -49,19 +49,8 @@ class FourEyes(NotPermitted):
     """The approver is the broadcast's creator while four eyes is on."""
 
 
-STATUS_NAMES = {
-    "draft": "Bản nháp",
-    "approved": "Đã duyệt",
-    "scheduled": "Chờ đến giờ gửi",
-    "sending": "Đang gửi",
-    "done": "Đã gửi xong",
-    "cancelled": "Đã huỷ",
-    "expired": "Hết hạn",
-}
-
-
 def status_name(status: str) -> str:
-    return STATUS_NAMES.get(status, status)
+    return STATUS.get(status, status)
 
 
 def _who(name: str) -> str:

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from bot.dialogue.wording_broadcasts import HISTORY
+from bot.dialogue.wording_broadcasts import HISTORY, STATUS
 
-STATUS = {
-    "draft": "Bản nháp",
-    "approved": "Đã duyệt",
-    "scheduled": "Chờ đến giờ gửi",
-    "sending": "Đang gửi",
-    "done": "Đã gửi xong",
-    "cancelled": "Đã huỷ",
-    "expired": "Hết hạn",
-}
 STATE = {
     "sent": "Đã nhận",
     "pending": "Chờ gửi kèm tin trả lời",
