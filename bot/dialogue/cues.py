@@ -96,7 +96,3 @@ def rest(norm: Normalised, cues: PhraseSet, fillers: Iterable[str] = FILLERS) ->
 def only(norm: Normalised, cues: PhraseSet, fillers: Iterable[str] = FILLERS) -> bool:
     """The message is a cue plus politeness, nothing else."""
     return cues.search(norm) and not rest(norm, cues, fillers)
-
-
-def starts_with(norm: Normalised, cues: PhraseSet) -> bool:
-    return any(start == 0 for start, _, _ in cues.spans(norm))

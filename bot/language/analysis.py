@@ -399,9 +399,6 @@ class Analysis:
         """Everything but greetings and thanks."""
         return join(self.substance)
 
-    def sentence_of(self, clause: Clause) -> tuple[Clause, ...]:
-        return tuple(c for c in self.clauses if c.sentence == clause.sentence)
-
 
 def join(clauses: Iterable[Clause]) -> Normalised:
     """Clauses of one message as one normalised text (they are normalised already)."""
