@@ -404,7 +404,8 @@ def join(clauses: Iterable[Clause]) -> Normalised:
     """Clauses of one message as one normalised text (they are normalised already)."""
     found = [c for c in clauses if c.norm]
     tokens = tuple(t for c in found for t in c.norm.tokens)
-    return Normalised.of_tokens(" , ".join(c.text for c in found), tokens)
+    folded = tuple(t for c in found for t in c.norm.folded_tokens)
+    return Normalised.of_tokens(" , ".join(c.text for c in found), tokens, folded)
 
 
 def _introduces(clause: Clause) -> bool:
@@ -441,12 +442,15 @@ def _peel(norm: Normalised) -> tuple[Normalised | None, Normalised, Normalised |
     if (head == 0 and tail == len(tokens)) or head >= tail:
         return None, norm, None
 
-    def part(words: list[str]) -> Normalised | None:
-        return Normalised.of_tokens(" ".join(words), tuple(words)) if words else None
+    def part(start: int, end: int) -> Normalised | None:
+        if start >= end:
+            return None
+        words = tuple(tokens[start:end])
+        return Normalised.of_tokens(" ".join(words), words, norm.folded_tokens[start:end])
 
-    core = part(tokens[head:tail])
+    core = part(head, tail)
     assert core is not None
-    return part(tokens[:head]), core, part(tokens[tail:])
+    return part(0, head), core, part(tail, len(tokens))
 
 
 @lru_cache(maxsize=1)
@@ -469,7 +473,7 @@ def _thanks_words() -> frozenset[str]:
     return frozenset(t for p in _sets()[1].phrases for t in (*p.tokens, *p.folded))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=8)  # a turn keeps its own; few kept here: each is many small objects
 def analyse(text: str) -> Analysis:
     """Split a message into clauses and tell their roles apart; never raises."""
     text = text[:_CAP]

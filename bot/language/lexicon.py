@@ -95,15 +95,23 @@ class Lexicon:
 
     def expand(self, tokens: Sequence[str], upper_k: frozenset[int] = frozenset()) -> list[str]:
         """Apply the lexicon to one sentence's tokens until nothing changes."""
+        return self.settle(tokens, upper_k)[0]
+
+    def settle(
+        self, tokens: Sequence[str], upper_k: frozenset[int] = frozenset()
+    ) -> tuple[list[str], bool]:
+        """`expand`, and whether the result is settled: expanding it again changes nothing."""
         current = self._cancer(list(tokens), upper_k)
         for _ in range(MAX_PASSES):
             updated = self._ln(self._negations(self.synonyms.apply(current)))
             if updated == current:
-                break
+                return current, True
             current = updated
-        return current
+        return current, False
 
     def _cancer(self, tokens: list[str], upper_k: frozenset[int]) -> list[str]:
+        if not upper_k:
+            return tokens  # a capital "K" standing alone is all this rule reads
         out: list[str] = []
         for i, tok in enumerate(tokens):
             nxt = fold(tokens[i + 1]) if i + 1 < len(tokens) else ""

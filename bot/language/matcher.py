@@ -36,7 +36,7 @@ UNKNOWN_IDF = 2.0  # a word no entry knows: rare, but says nothing about which e
 SCORE_SCALE = 1.25  # pooled profiles score lower than single phrasings; keeps thresholds
 TYPO_SCORE = 84  # a word typed slightly wrong still counts when this similar to a known word
 TYPO_CACHE = 20_000  # typo look-ups remembered per content version
-MEMO_SIZE = 64  # texts whose scores are remembered
+MEMO_SIZE = 16  # texts whose scores are remembered (one message's parts; the oldest goes first)
 CONTEXT_WEIGHT = 0.7  # a long message: how much its context adds to an entry's score …
 CONTEXT_FLOOR = 10.0  # … above what any context scores for any entry
 GENERIC_QUESTION = 20.0  # a question saying this little (specificity) leans on its context …
@@ -137,14 +137,13 @@ class MatchIndex:
                 phrasing_features.append(_features(self._content(norm)))
                 feats |= phrasing_features[-1]
             entry_features.append(feats)
-        # Each distinct string once (most phrasings read the same with l/n merged), with the
-        # phrasings it stands for: the fuzzy pass scores every distinct string once per query.
-        at: dict[str, list[int]] = {}
-        for p, text in enumerate(folded):
-            for variant in dict.fromkeys((text, loose(text))):
-                at.setdefault(variant, []).append(p)
-        self._choices = list(at)
-        self._choice_phrasings = [tuple(ps) for ps in at.values()]
+        # Per entry, each distinct string its phrasings read as, as written and with l/n
+        # merged (most read the same both ways): the fuzzy pass scores each once per query.
+        self._variants = [tuple(dict.fromkeys((text, loose(text)))) for text in folded]
+        self._entry_phrasings: list[list[int]] = [[] for _ in self.ids]
+        for p, owner in enumerate(owners):
+            self._entry_phrasings[owner].append(p)
+        self._entry_choices = [self._strings(e) for e in range(len(self.ids))]
         self._owners = owners
         self._first: dict[str, int] = {}
         for p, owner in enumerate(owners):
@@ -195,31 +194,34 @@ class MatchIndex:
         """Index of the phrasing left out (conflict checks), or -1."""
         return self._first[exclude[0]] + exclude[1] if exclude else -1
 
+    def _strings(self, entry: int, skip: int = -1) -> list[str]:
+        """The distinct strings an entry's phrasings read as (leaving phrasing `skip` out)."""
+        return list(
+            dict.fromkeys(
+                v for p in self._entry_phrasings[entry] if p != skip for v in self._variants[p]
+            )
+        )
+
     def _fuzzy(self, norm: Normalised, skip: int = -1) -> list[float]:
         """Per entry, the best fuzz.ratio between the message (as written and with l/n merged)
         and any of its phrasings (likewise)."""
         best = [0.0] * len(self.ids)
         if not norm.folded:
             return best
-        owners, phrasings, entries = self._owners, self._choice_phrasings, len(self.ids)
+        choices = self._entry_choices
+        if skip >= 0:
+            choices = list(choices)
+            choices[self._owners[skip]] = self._strings(self._owners[skip], skip)
         for query in dict.fromkeys((norm.folded, loose(norm.folded))):
-            found = self._extract(query)
-            seen = bytearray(entries)  # scores come best first: an entry's first is its best
-            left = entries
-            for _, score, i in found:
-                for p in phrasings[i]:
-                    owner = owners[p]
-                    if p == skip or seen[owner]:
-                        continue
-                    seen[owner], left = 1, left - 1
-                    if score > best[owner]:
-                        best[owner] = score
-                if not left:
-                    break
+            for e, strings in enumerate(choices):
+                # only a better score than the entry has is looked for: most strings are
+                # dismissed early
+                found = process.extractOne(
+                    query, strings, scorer=fuzz.ratio, processor=None, score_cutoff=best[e]
+                )
+                if found is not None and found[1] > best[e]:
+                    best[e] = found[1]
         return best
-
-    def _extract(self, query: str) -> list[tuple[str, float, int]]:
-        return process.extract(query, self._choices, scorer=fuzz.ratio, processor=None, limit=None)
 
     def _overlap(self, weights: Mapping[str, float], skip: int = -1) -> list[float]:
         total = max(sum(weights.values()), MIN_MASS)
@@ -276,7 +278,7 @@ class MatchIndex:
         if found is None:
             found = self._scored(norm, exclude, fuzzy)
             if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
+                del self._memo[next(iter(self._memo))]
             self._memo[key] = found
         return list(found)
 

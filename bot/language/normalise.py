@@ -30,7 +30,7 @@ class Normalised:
     folded: str
     tokens: tuple[str, ...]
 
-    @property
+    @cached_property
     def folded_tokens(self) -> tuple[str, ...]:
         return tuple(self.folded.split())
 
@@ -40,19 +40,20 @@ class Normalised:
         return tuple(t == f for t, f in zip(self.tokens, self.folded_tokens, strict=True))
 
     @cached_property
-    def at(self) -> dict[str, tuple[int, ...]]:
-        """Where each token stands, for cue look-ups that skip the rest of the message."""
-        where: dict[str, list[int]] = {}
-        for i, tok in enumerate(self.tokens):
-            where.setdefault(tok, []).append(i)
-        return {tok: tuple(found) for tok, found in where.items()}
+    def found(self) -> dict[int, tuple[object, object]]:
+        """Cue look-ups already made in this text (bot.language.phrases): several rules ask
+        for the same cues of the same clause."""
+        return {}
 
     @classmethod
-    def of_tokens(cls, raw: str, tokens: tuple[str, ...]) -> Normalised:
+    def of_tokens(
+        cls, raw: str, tokens: tuple[str, ...], folded: tuple[str, ...] | None = None
+    ) -> Normalised:
         """Already-normalised tokens (clauses of one message) as one text, without normalising
-        them again."""
+        them again; `folded`, when given, is each token without its marks."""
         accented = " ".join(tokens)
-        return cls(raw=raw, accented=accented, folded=fold(accented), tokens=tokens)
+        text = fold(accented) if folded is None else " ".join(folded)
+        return cls(raw=raw, accented=accented, folded=text, tokens=tokens)
 
     def __bool__(self) -> bool:
         return bool(self.tokens)
@@ -100,11 +101,18 @@ def normalise(text: object, lexicon: Lexicon | None = None) -> Normalised:
     s = unicodedata.normalize("NFKC", raw.replace(_POINT, " ")).translate(_ETH)
     s = _DECIMAL_DOT.sub(_POINT, _DECIMAL_COMMA.sub(".", s))
     tokens: list[str] = []
-    for segment in _SENTENCE_BREAK.split(s):
+    segments = [seg for seg in _SENTENCE_BREAK.split(s) if seg.strip()]
+    settled = len(segments) <= 1
+    for segment in segments:
         seg_tokens, upper_k = _segment_tokens(segment)
-        tokens.extend(lex.expand(seg_tokens, upper_k))
-    # Once more over the whole message, which is what a second normalisation sees (the
-    # sentence breaks are gone by then): that keeps normalising idempotent.
-    tokens = _strip_points(lex.expand(tokens, frozenset()))
+        expanded, settled_here = lex.settle(seg_tokens, upper_k)
+        tokens.extend(expanded)
+        settled = settled and settled_here
+    if not settled:
+        # Once more over the whole message, which is what a second normalisation sees (the
+        # sentence breaks are gone by then): that keeps normalising idempotent. One settled
+        # sentence is already what that pass would give.
+        tokens = lex.expand(tokens, frozenset())
+    tokens = _strip_points(tokens)
     accented = " ".join(tokens)
     return Normalised(raw=raw, accented=accented, folded=fold(accented), tokens=tuple(tokens))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,18 +21,17 @@ class Phrase:
     tokens: tuple[str, ...]
     folded: tuple[str, ...]
 
-    def _matches(self, norm: Normalised, i: int, k: int) -> bool:
-        typed = norm.tokens[i]
-        return typed == self.tokens[k] or (typed == self.folded[k] and norm.bare[i])
 
-    def positions(self, norm: Normalised) -> Iterator[int]:
-        """Where the phrase starts in the message (diacritics ignored only where none typed)."""
-        n, last = len(self.tokens), len(norm.tokens) - len(self.tokens)
-        starts = set(norm.at.get(self.tokens[0], ()))
-        starts.update(i for i in norm.at.get(self.folded[0], ()) if norm.bare[i])
-        for start in sorted(starts):
-            if start <= last and all(self._matches(norm, start + k, k) for k in range(1, n)):
-                yield start
+def _bare_match(norm: Normalised, phrase: Phrase, start: int) -> bool:
+    """Each word is the phrase's word as typed, or typed bare and the word without its marks
+    (checked only where the words as typed differ)."""
+    bare, tokens = norm.bare, norm.tokens
+    return all(
+        tokens[i] == word or (bare[i] and tokens[i] == folded)
+        for i, word, folded in zip(
+            range(start, start + len(phrase.tokens)), phrase.tokens, phrase.folded, strict=True
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -65,24 +64,40 @@ class PhraseSet:
                 index.setdefault(form, []).append(p)
         return {form: tuple(found) for form, found in index.items()}
 
-    def _candidates(self, norm: Normalised) -> list[Phrase]:
-        seen: dict[int, Phrase] = {}
-        for tok in self._by_first.keys() & norm.at.keys():
-            for p in self._by_first[tok]:
-                seen.setdefault(id(p), p)
-        return list(seen.values())
-
-    def spans(self, norm: Normalised) -> list[tuple[int, int, Phrase]]:
+    def spans(self, norm: Normalised) -> tuple[tuple[int, int, Phrase], ...]:
         """Every (start, end, phrase) occurrence in the message, in text order."""
-        found = [
-            (start, start + len(p.tokens), p)
-            for p in self._candidates(norm)
-            for start in p.positions(norm)
-        ]
-        return sorted(found, key=lambda s: (s[0], -s[1], self.phrases.index(s[2])))
+        memo = norm.found.get(id(self))
+        if memo is not None and memo[0] is self:
+            return memo[1]  # type: ignore[return-value]
+        spans = self._scan(norm)
+        norm.found[id(self)] = (self, spans)
+        return spans
+
+    def _scan(self, norm: Normalised) -> tuple[tuple[int, int, Phrase], ...]:
+        by_first, tokens, found = self._by_first, norm.tokens, []
+        folded, size = norm.folded_tokens, len(tokens)
+        for start, typed in enumerate(tokens):
+            phrases = by_first.get(typed)
+            if phrases is None:
+                continue
+            for p in phrases:
+                end = start + len(p.tokens)
+                if end > size:
+                    continue
+                if p.tokens == tokens[start:end] or (
+                    folded[start:end] == p.folded and _bare_match(norm, p, start)
+                ):
+                    found.append((start, end, p))
+        if len(found) > 1:  # longest first at one start, then in the order the cues were given
+            found.sort(key=lambda s: (s[0], -s[1], self._order[id(s[2])]))
+        return tuple(found)
+
+    @cached_property
+    def _order(self) -> dict[int, int]:
+        return {id(p): k for k, p in enumerate(self.phrases)}
 
     def search(self, norm: Normalised) -> bool:
-        return any(next(p.positions(norm), None) is not None for p in self._candidates(norm))
+        return bool(self.spans(norm))
 
     def __len__(self) -> int:
         return len(self.phrases)
