@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -92,9 +92,9 @@ def _features(content: Sequence[str]) -> set[str]:
     return set(content) | {f"{a} {b}" for a, b in itertools.pairwise(content)}
 
 
-@dataclass(frozen=True)
-class Scored:
-    """One entry's score and its parts, for `faq ask` and tuning."""
+class Scored(NamedTuple):
+    """One entry's score and its parts, for `faq ask` and tuning (a plain tuple: every
+    message makes one per entry)."""
 
     faq_id: str
     score: float

@@ -86,8 +86,11 @@ def _strip_points(tokens: list[str]) -> list[str]:
     """Keep a dot only inside a number ("38.5"); stray dots from the lexicon never survive."""
     out: list[str] = []
     for tok in tokens:
-        out.extend(tok.split(".") if not _is_number(tok) else [tok])
-    return [t for t in out if t]
+        if "." not in tok or _is_number(tok):
+            out.append(tok)
+        else:
+            out.extend(t for t in tok.split(".") if t)
+    return out
 
 
 def _is_number(tok: str) -> bool:
@@ -115,4 +118,5 @@ def normalise(text: object, lexicon: Lexicon | None = None) -> Normalised:
         tokens = lex.expand(tokens, frozenset())
     tokens = _strip_points(tokens)
     accented = " ".join(tokens)
-    return Normalised(raw=raw, accented=accented, folded=fold(accented), tokens=tuple(tokens))
+    folded = " ".join(fold(t) for t in tokens)  # word by word: words repeat, and are remembered
+    return Normalised(raw=raw, accented=accented, folded=folded, tokens=tuple(tokens))
