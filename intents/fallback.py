@@ -19,9 +19,7 @@ COVID_OTHER = "covid_other"  # the outcome (and `faq predict` reason) for those 
 
 def bid(turn: Turn) -> Bid | None:
     misses = turn.session.misses + 1
-    covid_other = turn.command is None and turn.content.index.domain.covid_not_vaccination(
-        turn.analysis.focus
-    )
+    covid_other = turn.command is None and turn.covid_other
     if turn.command is not None:
         reply = Reply(wording.UNKNOWN_COMMAND)
     elif covid_other:

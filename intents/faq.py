@@ -69,7 +69,7 @@ def bid(turn: Turn) -> Bid | None:
         if cmd.name == "faq" and cmd.args and cmd.args[0] in turn.content.entries:
             return make_bid(100, actions.faq_answer(turn, cmd.args[0], 100.0, "command"))
         return None
-    if turn.content.index.domain.covid_not_vaccination(turn.analysis.focus):
+    if turn.covid_other:
         return None  # the fallback says this channel answers vaccination questions only
     candidates = turn.candidates
     if not candidates:
@@ -78,11 +78,11 @@ def bid(turn: Turn) -> Bid | None:
     if turn.confident:
         decision = actions.faq_answer(turn, best.faq_id, best.score)
         return make_bid(best.score, _with_extras(turn, decision, _others(turn, best.faq_id)))
-    if best.score < turn.thresholds.suggest:
+    if best.score < turn.suggest_from:
         return None
     close = [
         c
         for c in candidates[:MAX_SUGGESTIONS]
-        if c.score >= turn.thresholds.suggest and c.score >= best.score - SUGGEST_SPREAD
+        if c.score >= turn.suggest_from and c.score >= best.score - SUGGEST_SPREAD
     ]
     return make_bid(best.score, _with_extras(turn, actions.clarify(turn, close), []))

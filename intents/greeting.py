@@ -17,7 +17,7 @@ def bid(turn: Turn) -> Bid | None:
     if turn.command or not a.greets:
         return None
     if a.social_only:
-        score = 95.0
+        score = 60.0 if a.thanked else 95.0  # hello and thank you: the thanks answers
     elif a.opens_with == GREETING and not a.questions and not turn.confident:
         score = 30.0  # "Chào ad, em ở Hải Hậu, mới theo dõi trang": an introduction, nothing asked
     else:

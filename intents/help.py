@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.dialogue import actions, render, wording
-from bot.dialogue.cues import only, phrases, rest
+from bot.dialogue.cues import FILLERS, only, phrases, rest
 from bot.dialogue.decide import bid as make_bid
 from bot.dialogue.decide import decide, next_session
 from bot.dialogue.turn import Bid, Turn
+from bot.language.lexicon import fold
 from bot.language.normalise import normalise
 from bot.language.phrases import PhraseSet
 from bot.model import Button, Decision, Reply
@@ -65,6 +66,30 @@ CUES = (
     "làm được những gì",
     "giúp được gì",
     "giúp được những gì",
+    "bấm nút",
+    "gõ chữ",
+    "nhắn tin thế nào",
+    "nhắn như thế nào",
+    "cách nhắn",
+)
+# Words that say nothing of the subject of a question about the channel ("… có bấm nút chọn
+# được không hay phải gõ chữ").
+FUNCTION_WORDS = frozenset(
+    fold(w)
+    for w in [
+        "muốn",
+        "được",
+        "không",
+        "hay",
+        "phải",
+        "những",
+        "các",
+        "trên",
+        "câu",
+        "cái",
+        "nào",
+        "thì",
+    ]
 )
 COMMANDS = frozenset({"menu", "help", "trogiup", "huongdan", "nhom"})
 FIRST_PAGE = 4
@@ -121,7 +146,7 @@ def _asks_what_the_channel_does(turn: Turn, cues: PhraseSet) -> bool:
         return False
     domain = turn.content.index.domain
     for clause in asked:
-        left = rest(clause.norm, cues)
+        left = rest(clause.norm, cues, FILLERS | FUNCTION_WORDS)
         if len(left) > 3 or domain.cues.search(normalise(" ".join(left))):
             return False
     return True

@@ -20,9 +20,12 @@ def bid(turn: Turn) -> Bid | None:
     a = turn.analysis
     if turn.command or not a.thanks:
         return None
-    if a.social_only and (not a.greets or a.opens_with == THANKS):
+    if a.social_only and (not a.greets or a.opens_with == THANKS or a.thanked):
         return make_bid(95.0, decide(turn, NAME, Reply(wording.THANKS)))
     if a.opens_with == THANKS and not a.questions:
         # "Em cảm ơn ad, nhờ ad hướng dẫn mà mẹ em tiêm xong an toàn": thanks with a story
         return make_bid(90.0, decide(turn, NAME, Reply(wording.THANKS)))
+    if a.thanked and not a.questions and not turn.confident:
+        # "Chào ad. Trang này hay quá, em đã chia sẻ cho cả xóm. Cảm ơn các anh chị ạ."
+        return make_bid(35.0, decide(turn, NAME, Reply(wording.THANKS)))
     return None

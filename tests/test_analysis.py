@@ -79,3 +79,14 @@ def test_cough_typed_bare_is_not_a_word_of_address() -> None:
 def test_odd_input_never_raises() -> None:
     for text in ("", "   ", "???", "\u200b\u200b", "😀" * 50, "a" * 10_000, "\ud800x"):
         analyse(text)
+
+
+def test_an_address_word_before_a_demonstrative_is_what_is_asked_of() -> None:
+    a = analyse("Ad cho em hỏi trang này trả lời được những câu hỏi gì?")
+    asked = [c.norm.accented for c in a.questions]
+    assert asked and asked[0].startswith("trang này"), a.clauses
+
+
+def test_saying_one_asks_nothing_is_not_a_question() -> None:
+    a = analyse("Em không hỏi gì đâu, chỉ muốn gửi lời cảm ơn ạ.")
+    assert not a.questions, a.clauses

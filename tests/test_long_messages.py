@@ -212,3 +212,76 @@ def test_every_prediction_keeps_the_firm_format(shipped: Content) -> None:
         assert p["intent"] in CONTRACT_INTENTS, p
         assert {"text", "intent", "action", "faq_id", "score", "candidates"} <= set(p)
         assert p["action"] in ("answer", "clarify") and 0 <= p["score"] <= 100
+
+
+# The floors for tests/fixtures/tuning-long.yaml (long greetings, thanks, questions about the
+# channel and off-subject messages, tuned on): a little under what it scores.
+TUNING_FLOORS = {"overall": 0.78, "intent_accuracy": 0.94}
+
+
+@pytest.mark.parametrize("metric", sorted(TUNING_FLOORS))
+def test_own_long_tuning_set_floor(shipped: Content, metric: str) -> None:
+    queries = evaluation.load_queries(ROOT / "tests" / "fixtures" / "tuning-long.yaml")
+    rep = evaluation.evaluate(queries, lambda text: predict(shipped, text))
+    value = rep.metrics()[metric]
+    assert value is not None and value >= TUNING_FLOORS[metric], evaluation.format_report(rep)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chao ad, duong lien xa cho nha minh o Hai Hau bi hong nang may thang nay, troi mua la "
+        "ngap. minh muon phan anh thi gui cho ai a. cam on ad",
+        "Kính gửi Ban quản trị, con tôi năm nay thi vào lớp 10. Xin hỏi bao giờ có lịch thi, "
+        "điểm chuẩn các trường công lập ở thành phố Nam Định năm ngoái là bao nhiêu? Xin cảm ơn.",
+    ],
+)
+def test_a_long_message_that_never_speaks_of_vaccination_gets_no_vaccine_suggestions(
+    shipped: Content, text: str
+) -> None:
+    p = predict(shipped, text)
+    assert p["intent"] == "fallback", p
+
+
+def test_a_word_or_two_without_a_vaccination_cue_is_still_offered_what_it_may_mean(
+    shipped: Content,
+) -> None:
+    assert say(shipped, "đăng ký").action == "clarify"
+
+
+def test_covid_itself_is_recognised_from_the_story_when_vaccination_is_never_mentioned(
+    shipped: Content,
+) -> None:
+    after_effects = (
+        "Chào ad ạ, em khỏi covid được 1 tháng nhưng ăn uống không thấy mùi vị gì, ngủ không "
+        "ngon. Tình trạng này bao lâu thì hết, em có cần đi khám không ạ? Em cảm ơn."
+    )
+    p = predict(shipped, after_effects)
+    assert p["intent"] == "fallback" and p.get("reason") == "covid_other", p
+    # a story of COVID-19 with a question about vaccination stays a vaccination question
+    recovered = (
+        "Chào ad, mẹ em 70 tuổi vừa khỏi covid, test nhanh âm tính được 1 tuần. Xã gọi đi "
+        "tiêm mũi 3. Bà đi tiêm được chưa ạ?"
+    )
+    assert say(shipped, recovered).intent == "faq"
+
+
+def test_the_menu_answers_how_the_channel_is_used_even_after_an_address(shipped: Content) -> None:
+    text = (
+        "Chào ad ạ, bố em 65 tuổi mới dùng Zalo. Ad cho em hỏi trang này trả lời được những câu "
+        "hỏi gì, có bấm nút chọn được không hay phải gõ chữ ạ? Em cảm ơn."
+    )
+    assert say(shipped, text).intent == "help"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dạ em chào ad. Trang này hay quá, thông tin rõ ràng dễ hiểu, em đã chia sẻ cho cả nhóm "
+        "Zalo của xóm. Cảm ơn các anh chị đã làm trang này ạ.",
+        "Chào buổi sáng ad, chúc ad một ngày làm việc vui vẻ. Em không hỏi gì đâu, chỉ muốn gửi "
+        "lời cảm ơn các y bác sĩ đã vất vả chống dịch ạ.",
+    ],
+)
+def test_hello_praise_and_thank_you_gets_the_thanks(shipped: Content, text: str) -> None:
+    assert say(shipped, text).intent == "thanks"

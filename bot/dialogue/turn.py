@@ -96,13 +96,43 @@ class Turn:
         return about or units
 
     @cached_property
+    def covid_other(self) -> bool:
+        """Asks about COVID-19 itself (treatment, isolation, tests, travel, after-effects), not
+        about vaccination: the question names such a subject and no vaccination, or the
+        message names one and nowhere speaks of vaccination ("em khỏi covid 1 tháng mà vẫn
+        mất mùi vị … bao lâu thì hết?")."""
+        domain, focus, whole = self.content.index.domain, self.analysis.focus, self.analysis.whole
+        if domain.vaccination.search(focus):
+            return False
+        if domain.covid_other.search(focus):
+            return True
+        return domain.covid_other.search(whole) and not domain.vaccination.search(whole)
+
+    @cached_property
+    def on_topic(self) -> bool:
+        """Somewhere the message speaks of vaccination (a cue in all it says)."""
+        return self.content.index.domain.verdict(self.analysis.whole) == "in"
+
+    @cached_property
     def confident(self) -> bool:
         """The best FAQ entry is clear enough to answer; a message that nowhere speaks of
-        vaccination (no cue in all it says) is answered only when the entry is sure."""
-        if self.content.index.domain.verdict(self.analysis.whole) != "in":
+        vaccination is answered only when the entry is sure."""
+        if not self.on_topic:
             sure = self.thresholds.sure
             return bool(self.candidates) and self.candidates[0].score >= sure
         return self.thresholds.confident(self.candidates)
+
+    @property
+    def suggest_from(self) -> float:
+        """The score from which entries are offered. A message that nowhere speaks of
+        vaccination is offered them only from the answer threshold when it says one thing
+        ("đăng ký": it said too little), and from sure when it says more ("đường liên xã bị
+        hỏng mấy tháng nay, phản ánh cho ai?": it is about something else)."""
+        if self.on_topic:
+            return self.thresholds.suggest
+        if len(self.analysis.substance) < 2:
+            return self.thresholds.answer
+        return self.thresholds.sure
 
     @cached_property
     def command(self) -> Command | None:

@@ -145,6 +145,8 @@ ADDRESS = _words(
     oke vâng dạ hihi hehe haha
     """
 )
+# After a word of address, these make it a thing spoken of ("trang này", "bạn đó").
+DEMONSTRATIVES = _words("này nầy đó ấy kia")
 # Question words (folded); "không", "chưa" and friends count only at the end of a clause.
 QUESTION_PHRASES = (
     "được không",
@@ -257,9 +259,10 @@ def _is_question(norm: Normalised, asked: bool, questions: PhraseSet) -> bool:
     spans = questions.spans(norm)
     if not spans:
         return False
-    # "mấy năm nay" is a time ("for some years now"), not "how many years?"
-    times = {s for s, _, _ in _not_questions().spans(norm)}
-    return any(start not in times for start, _, _ in spans)
+    # "mấy năm nay" is a time ("for some years now"), not "how many years?"; "em không hỏi gì
+    # đâu" asks nothing
+    said = {i for s, e, _ in _not_questions().spans(norm) for i in range(s, e)}
+    return any(start not in said for start, _, _ in spans)
 
 
 def _role(norm: Normalised, asked: bool, sentence_role: str | None) -> str:
@@ -350,6 +353,12 @@ class Analysis:
     def thanks(self) -> bool:
         return any(c.role == THANKS for c in self.clauses)
 
+    @cached_property
+    def thanked(self) -> bool:
+        """Somewhere the message says thank you in words ("cảm ơn", "thanks"), not only a
+        wish or an acknowledgement, and not in a question."""
+        return any(c.role != QUESTION and _sets()[1].search(c.norm) for c in self.clauses)
+
     @property
     def opens_with(self) -> str | None:
         return self.clauses[0].role if self.clauses else None
@@ -427,6 +436,8 @@ def _peel(norm: Normalised) -> tuple[Normalised | None, Normalised, Normalised |
         head = max(starts)
     run = head
     while run < len(tokens) and (_among(tokens[run], ADDRESS) or _among(tokens[run], ASKING)):
+        if run + 1 < len(tokens) and _among(tokens[run + 1], DEMONSTRATIVES):
+            break  # "… cho em hỏi trang này trả lời được gì": "trang này" is what is asked of
         run += 1
     # "ad ơi cho mk hỏi tiêm ở đâu": an address or a request to ask, then the question
     if starts or any(_among(t, ASKING) or t == "ơi" for t in tokens[:run]):
@@ -455,12 +466,15 @@ def _peel(norm: Normalised) -> tuple[Normalised | None, Normalised, Normalised |
 
 @lru_cache(maxsize=1)
 def _not_questions() -> PhraseSet:
-    return PhraseSet.of(
+    times = [
         f"{how} {unit} {when}"
         for how in ("mấy", "bao nhiêu")
         for unit in ("năm", "tháng", "tuần", "ngày", "hôm", "bữa")
         for when in ("nay", "trước", "qua")
-    )
+    ]
+    nothing = [f"{no} {ask} {what}" for no in ("không", "chẳng", "chả") for ask in ("hỏi", "có")
+               for what in ("gì", "gì đâu", "gì cả", "gì nữa")]  # fmt: skip
+    return PhraseSet.of([*times, *nothing])
 
 
 @lru_cache(maxsize=1)

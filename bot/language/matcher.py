@@ -57,11 +57,6 @@ class Domain:
     covid_other: PhraseSet = field(default_factory=lambda: PhraseSet(()))
     vaccination: PhraseSet = field(default_factory=lambda: PhraseSet(()))
 
-    def covid_not_vaccination(self, focus: Normalised) -> bool:
-        """Asks about COVID-19 itself (treatment, isolation, tests, travel, after-effects),
-        not about vaccination: this channel does not answer it."""
-        return self.covid_other.search(focus) and not self.vaccination.search(focus)
-
     def verdict(self, norm: Normalised) -> str:
         """'in' (a vaccination cue), 'out' (another subject) or 'none' (no cue either way)."""
         if self.out.search(norm) and not self.strong.search(norm):
