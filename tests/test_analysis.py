@@ -90,3 +90,8 @@ def test_an_address_word_before_a_demonstrative_is_what_is_asked_of() -> None:
 def test_saying_one_asks_nothing_is_not_a_question() -> None:
     a = analyse("Em không hỏi gì đâu, chỉ muốn gửi lời cảm ơn ạ.")
     assert not a.questions, a.clauses
+
+
+def test_asking_after_the_admin_is_a_greeting() -> None:
+    a = analyse("ad oi ad co khoe ko a, hom nay nong qua")
+    assert a.clauses[0].role == GREETING, a.clauses

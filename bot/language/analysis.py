@@ -48,6 +48,9 @@ GREETING_CUES = (
     "chào buổi sáng",
     "chào buổi tối",
     "good morning",
+    "có khỏe không",
+    "khỏe không",
+    "dạo này thế nào",
 )
 THANKS_CUES = (
     "cảm ơn",
