@@ -18,7 +18,7 @@ def bid(turn: Turn) -> Bid | None:
         return None
     if a.social_only:
         score = 60.0 if a.thanked else 95.0  # hello and thank you: the thanks answers
-    elif a.opens_with == GREETING and not a.questions and not turn.confident:
+    elif a.opens_with == GREETING and not a.questions and not turn.confident and not a.thanked:
         score = 30.0  # "Chào ad, em ở Hải Hậu, mới theo dõi trang": an introduction, nothing asked
     else:
         return None

@@ -26,6 +26,8 @@ def bid(turn: Turn) -> Bid | None:
         # "Em cảm ơn ad, nhờ ad hướng dẫn mà mẹ em tiêm xong an toàn": thanks with a story
         return make_bid(90.0, decide(turn, NAME, Reply(wording.THANKS)))
     if a.thanked and not a.questions and not turn.confident:
-        # "Chào ad. Trang này hay quá, em đã chia sẻ cho cả xóm. Cảm ơn các anh chị ạ."
-        return make_bid(35.0, decide(turn, NAME, Reply(wording.THANKS)))
+        # "Chào ad. Trang này hay quá, em đã chia sẻ cho cả xóm. Cảm ơn các anh chị ạ." A
+        # request that only closes with "em cảm ơn" bids below any suggestion for it.
+        score = 35.0 if a.grateful else 20.0
+        return make_bid(score, decide(turn, NAME, Reply(wording.THANKS)))
     return None

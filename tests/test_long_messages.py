@@ -285,3 +285,42 @@ def test_the_menu_answers_how_the_channel_is_used_even_after_an_address(shipped:
 )
 def test_hello_praise_and_thank_you_gets_the_thanks(shipped: Content, text: str) -> None:
     assert say(shipped, text).intent == "thanks"
+
+
+def test_covid_now_told_in_the_story_is_covid_itself_even_after_vaccination(
+    shipped: Content,
+) -> None:
+    now = (
+        "Chào ad, em đã tiêm 3 mũi rồi. Tối qua em test nhanh lên 2 vạch, người hơi sốt, đau "
+        "họng. Em phải báo cho ai, có phải khai báo với trạm y tế không ạ? Em cảm ơn."
+    )
+    p = predict(shipped, now)
+    assert p["intent"] == "fallback" and p.get("reason") == "covid_other", p
+    over = (
+        "Chào ad, em dương tính hồi tháng trước, giờ đã khỏi và âm tính rồi. Xã gọi đi tiêm "
+        "mũi 3. Em đi được chưa ạ?"
+    )
+    assert say(shipped, over).intent == "faq"
+
+
+def test_a_vet_appointment_is_not_a_vaccine_question(shipped: Content) -> None:
+    text = (
+        "Chào ad, nhà em nuôi 2 con mèo, tháng này đến lịch tiêm phòng dại cho mèo. Cho em hỏi "
+        "thú y xã tiêm vào ngày nào, có mất tiền không ạ? Em cảm ơn."
+    )
+    assert predict(shipped, text)["intent"] == "fallback"
+
+
+def test_thanks_for_something_done_is_thanks_but_a_request_closing_with_it_is_not(
+    shipped: Content,
+) -> None:
+    grateful = (
+        "Bác sĩ ơi cho cháu gửi lời cảm ơn, hôm qua bà cháu tiêm về không sao cả, bà khỏe lắm "
+        "ạ. Cháu chúc bác sĩ mạnh khỏe ạ."
+    )
+    assert say(shipped, grateful).intent == "thanks"
+    request = (
+        "Chào ad, nhà em ở Xuân Trường. Sau này có lịch tiêm mũi mới ở huyện thì ad nhắn cho "
+        "em biết với ạ, em hay đi làm về muộn không nghe được loa. Em cảm ơn."
+    )
+    assert say(shipped, request).intent != "thanks"

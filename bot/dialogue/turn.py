@@ -98,15 +98,18 @@ class Turn:
     @cached_property
     def covid_other(self) -> bool:
         """Asks about COVID-19 itself (treatment, isolation, tests, travel, after-effects), not
-        about vaccination: the question names such a subject and no vaccination, or the
-        message names one and nowhere speaks of vaccination ("em khỏi covid 1 tháng mà vẫn
-        mất mùi vị … bao lâu thì hết?")."""
+        about vaccination. The question names no vaccination, and either names such a subject,
+        or the message names one and nowhere speaks of vaccination ("em khỏi covid 1 tháng mà
+        vẫn mất mùi vị … bao lâu thì hết?"), or the message tells of COVID-19 now and not that
+        it is over ("em tiêm 3 mũi rồi, tối qua test lên 2 vạch … phải báo cho ai?")."""
         domain, focus, whole = self.content.index.domain, self.analysis.focus, self.analysis.whole
         if domain.vaccination.search(focus):
             return False
         if domain.covid_other.search(focus):
             return True
-        return domain.covid_other.search(whole) and not domain.vaccination.search(whole)
+        if domain.covid_other.search(whole) and not domain.vaccination.search(whole):
+            return True
+        return domain.covid_now.search(whole) and not domain.covid_over.search(whole)
 
     @cached_property
     def on_topic(self) -> bool:

@@ -362,6 +362,18 @@ class Analysis:
         wish or an acknowledgement, and not in a question."""
         return any(c.role != QUESTION and _sets()[1].search(c.norm) for c in self.clauses)
 
+    @cached_property
+    def grateful(self) -> bool:
+        """The thanks says what for ("cảm ơn các anh chị đã làm trang này") or comes before
+        the last sentence: more than the "em cảm ơn" that closes a request."""
+        thanks, last = _sets()[1], self.clauses[-1].sentence if self.clauses else 0
+        return any(
+            c.role != QUESTION
+            and thanks.search(c.norm)
+            and (c.sentence != last or not _only_address(c.norm.tokens, _covered(c.norm, thanks)))
+            for c in self.clauses
+        )
+
     @property
     def opens_with(self) -> str | None:
         return self.clauses[0].role if self.clauses else None

@@ -56,6 +56,8 @@ class Domain:
     stopwords: frozenset[str]
     covid_other: PhraseSet = field(default_factory=lambda: PhraseSet(()))
     vaccination: PhraseSet = field(default_factory=lambda: PhraseSet(()))
+    covid_now: PhraseSet = field(default_factory=lambda: PhraseSet(()))
+    covid_over: PhraseSet = field(default_factory=lambda: PhraseSet(()))
 
     def verdict(self, norm: Normalised) -> str:
         """'in' (a vaccination cue), 'out' (another subject) or 'none' (no cue either way)."""
@@ -75,6 +77,8 @@ def build_domain(data: Mapping[str, Any]) -> Domain:
         stopwords=frozenset(fold(str(w)) for w in data.get("stopwords", ())),
         covid_other=PhraseSet.of(data.get("covid_not_vaccination", ())),
         vaccination=PhraseSet.of(data.get("vaccination", ())),
+        covid_now=PhraseSet.of(data.get("covid_now", ())),
+        covid_over=PhraseSet.of(data.get("covid_over", ())),
     )
 
 
