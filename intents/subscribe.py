@@ -33,6 +33,26 @@ CUES = (
     "đăng ký lịch tiêm",
     "đăng ký tin",
 )
+# "nhắn cho em biết" asks to be told later only when the message says when ("sau này có lịch tiêm
+# … thì nhắn cho em biết"); without it, it asks for an answer now ("báo cho em biết tiêm ở đâu").
+TELL_ME = tuple(
+    f"{verb} {to}{who}"
+    for verb in ("báo", "nhắn", "thông báo", "nhắn tin")
+    for to in ("cho ", "")
+    for who in ("em", "mình", "cháu", "con", "bọn em", "nhà em")
+)
+LATER = (
+    "sau này",
+    "khi có",
+    "khi nào có",
+    "lúc nào có",
+    "hôm nào có",
+    "nếu có",
+    "mỗi khi",
+    "mỗi lần có",
+    "đợt sau",
+    "lần sau",
+)
 # "nhắn tin ủng hộ quỹ" and "cú pháp nhắn tin" are about the Vaccine Fund's SMS, not news
 ELSEWHERE = ("ủng hộ", "quỹ", "cú pháp", "sms", "1408")
 NEWS_NAMED = tuple(w for w in TOPIC_WORDS["tin-tuc"] if w != "tin")
@@ -59,6 +79,8 @@ def _natural(turn: Turn) -> bool:
     for norm in norms:
         denied = {end for _, end, _ in negations.spans(norm)}
         spans = phrases(CUES).spans(norm)
+        if phrases(LATER).search(norm):
+            spans = (*spans, *phrases(TELL_ME).spans(norm))
         if any(start not in denied and start - 1 not in denied for start, _, _ in spans):
             return True
     return False

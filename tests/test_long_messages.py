@@ -324,3 +324,15 @@ def test_thanks_for_something_done_is_thanks_but_a_request_closing_with_it_is_no
         "em biết với ạ, em hay đi làm về muộn không nghe được loa. Em cảm ơn."
     )
     assert say(shipped, request).intent != "thanks"
+
+
+def test_asking_to_be_told_later_subscribes_but_asking_to_be_told_now_is_a_question(
+    shipped: Content,
+) -> None:
+    later = (
+        "Chào ad, nhà em ở Xuân Trường. Sau này có lịch tiêm mũi mới ở huyện thì ad nhắn cho "
+        "em biết với ạ, em hay đi làm về muộn không nghe được loa. Em cảm ơn."
+    )
+    assert say(shipped, later).intent == "subscribe"
+    now = "Chào ad, ad báo cho em biết lịch tiêm mũi 3 ở phường Lộc Hạ với ạ. Em cảm ơn."
+    assert say(shipped, now).intent == "faq"
