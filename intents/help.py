@@ -75,21 +75,7 @@ CUES = (
 # Words that say nothing of the subject of a question about the channel ("… có bấm nút chọn
 # được không hay phải gõ chữ").
 FUNCTION_WORDS = frozenset(
-    fold(w)
-    for w in [
-        "muốn",
-        "được",
-        "không",
-        "hay",
-        "phải",
-        "những",
-        "các",
-        "trên",
-        "câu",
-        "cái",
-        "nào",
-        "thì",
-    ]
+    map(fold, "muốn được không hay phải những các trên câu cái nào thì".split())  # noqa: SIM905
 )
 COMMANDS = frozenset({"menu", "help", "trogiup", "huongdan", "nhom"})
 FIRST_PAGE = 4

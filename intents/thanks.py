@@ -18,7 +18,7 @@ def bid(turn: Turn) -> Bid | None:
     if text and not turn.norm and all(ch in EMOJI for ch in text):
         return make_bid(90.0, decide(turn, NAME, Reply(wording.THANKS)))
     a = turn.analysis
-    if turn.command or not a.thanks:
+    if turn.command or not (a.thanks or a.thanked):
         return None
     if a.social_only and (not a.greets or a.opens_with == THANKS or a.thanked):
         return make_bid(95.0, decide(turn, NAME, Reply(wording.THANKS)))

@@ -249,21 +249,30 @@ def test_a_word_or_two_without_a_vaccination_cue_is_still_offered_what_it_may_me
     assert say(shipped, "đăng ký").action == "clarify"
 
 
-def test_covid_itself_is_recognised_from_the_story_when_vaccination_is_never_mentioned(
-    shipped: Content,
-) -> None:
-    after_effects = (
+# (COVID-19 itself, told in the story; the same kind of story asking about vaccination)
+COVID_STORIES = [
+    (  # a COVID-19 subject, and vaccination never mentioned
         "Chào ad ạ, em khỏi covid được 1 tháng nhưng ăn uống không thấy mùi vị gì, ngủ không "
-        "ngon. Tình trạng này bao lâu thì hết, em có cần đi khám không ạ? Em cảm ơn."
-    )
-    p = predict(shipped, after_effects)
-    assert p["intent"] == "fallback" and p.get("reason") == "covid_other", p
-    # a story of COVID-19 with a question about vaccination stays a vaccination question
-    recovered = (
+        "ngon. Tình trạng này bao lâu thì hết, em có cần đi khám không ạ? Em cảm ơn.",
         "Chào ad, mẹ em 70 tuổi vừa khỏi covid, test nhanh âm tính được 1 tuần. Xã gọi đi "
-        "tiêm mũi 3. Bà đi tiêm được chưa ạ?"
-    )
-    assert say(shipped, recovered).intent == "faq"
+        "tiêm mũi 3. Bà đi tiêm được chưa ạ?",
+    ),
+    (  # COVID-19 now, after vaccination, and not over
+        "Chào ad, em đã tiêm 3 mũi rồi. Tối qua em test nhanh lên 2 vạch, người hơi sốt, đau "
+        "họng. Em phải báo cho ai, có phải khai báo với trạm y tế không ạ? Em cảm ơn.",
+        "Chào ad, em dương tính hồi tháng trước, giờ đã khỏi và âm tính rồi. Xã gọi đi tiêm "
+        "mũi 3. Em đi được chưa ạ?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("covid", "vaccination"), COVID_STORIES)
+def test_covid_itself_is_read_from_the_story_and_a_vaccination_question_stays_one(
+    shipped: Content, covid: str, vaccination: str
+) -> None:
+    p = predict(shipped, covid)
+    assert p["intent"] == "fallback" and p.get("reason") == "covid_other", p
+    assert say(shipped, vaccination).intent == "faq"
 
 
 def test_the_menu_answers_how_the_channel_is_used_even_after_an_address(shipped: Content) -> None:
@@ -285,22 +294,6 @@ def test_the_menu_answers_how_the_channel_is_used_even_after_an_address(shipped:
 )
 def test_hello_praise_and_thank_you_gets_the_thanks(shipped: Content, text: str) -> None:
     assert say(shipped, text).intent == "thanks"
-
-
-def test_covid_now_told_in_the_story_is_covid_itself_even_after_vaccination(
-    shipped: Content,
-) -> None:
-    now = (
-        "Chào ad, em đã tiêm 3 mũi rồi. Tối qua em test nhanh lên 2 vạch, người hơi sốt, đau "
-        "họng. Em phải báo cho ai, có phải khai báo với trạm y tế không ạ? Em cảm ơn."
-    )
-    p = predict(shipped, now)
-    assert p["intent"] == "fallback" and p.get("reason") == "covid_other", p
-    over = (
-        "Chào ad, em dương tính hồi tháng trước, giờ đã khỏi và âm tính rồi. Xã gọi đi tiêm "
-        "mũi 3. Em đi được chưa ạ?"
-    )
-    assert say(shipped, over).intent == "faq"
 
 
 def test_a_vet_appointment_is_not_a_vaccine_question(shipped: Content) -> None:

@@ -357,21 +357,23 @@ class Analysis:
         return any(c.role == THANKS for c in self.clauses)
 
     @cached_property
+    def _thanking(self) -> tuple[Clause, ...]:
+        """Clauses that say thank you in words ("cảm ơn", "thanks"), not only a wish or an
+        acknowledgement, and do not ask."""
+        return tuple(c for c in self.clauses if c.role != QUESTION and _sets()[1].search(c.norm))
+
+    @property
     def thanked(self) -> bool:
-        """Somewhere the message says thank you in words ("cảm ơn", "thanks"), not only a
-        wish or an acknowledgement, and not in a question."""
-        return any(c.role != QUESTION and _sets()[1].search(c.norm) for c in self.clauses)
+        return bool(self._thanking)
 
     @cached_property
     def grateful(self) -> bool:
         """The thanks says what for ("cảm ơn các anh chị đã làm trang này") or comes before
         the last sentence: more than the "em cảm ơn" that closes a request."""
-        thanks, last = _sets()[1], self.clauses[-1].sentence if self.clauses else 0
+        last = self.clauses[-1].sentence if self.clauses else 0
         return any(
-            c.role != QUESTION
-            and thanks.search(c.norm)
-            and (c.sentence != last or not _only_address(c.norm.tokens, _covered(c.norm, thanks)))
-            for c in self.clauses
+            c.sentence != last or not _only_address(c.norm.tokens, _covered(c.norm, _sets()[1]))
+            for c in self._thanking
         )
 
     @property
@@ -487,8 +489,12 @@ def _not_questions() -> PhraseSet:
         for unit in ("năm", "tháng", "tuần", "ngày", "hôm", "bữa")
         for when in ("nay", "trước", "qua")
     ]
-    nothing = [f"{no} {ask} {what}" for no in ("không", "chẳng", "chả") for ask in ("hỏi", "có")
-               for what in ("gì", "gì đâu", "gì cả", "gì nữa")]  # fmt: skip
+    nothing = [  # "em không hỏi gì đâu" asks nothing
+        f"{no} {ask} {what}"
+        for no in ("không", "chẳng", "chả")
+        for ask in ("hỏi", "có")
+        for what in ("gì", "gì đâu", "gì cả", "gì nữa")
+    ]
     return PhraseSet.of([*times, *nothing])
 
 
