@@ -290,6 +290,9 @@ def test_the_menu_answers_how_the_channel_is_used_even_after_an_address(shipped:
         "Zalo của xóm. Cảm ơn các anh chị đã làm trang này ạ.",
         "Chào buổi sáng ad, chúc ad một ngày làm việc vui vẻ. Em không hỏi gì đâu, chỉ muốn gửi "
         "lời cảm ơn các y bác sĩ đã vất vả chống dịch ạ.",
+        # thanks inside a sentence of the story, with no greeting
+        "Mẹ em tiêm mũi 3 hôm qua về vẫn khỏe, cả nhà em rất cảm ơn các cô chú ở trạm y tế đã "
+        "tận tình.",
     ],
 )
 def test_hello_praise_and_thank_you_gets_the_thanks(shipped: Content, text: str) -> None:
